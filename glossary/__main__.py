@@ -1,0 +1,5 @@
+import sys
+
+from glossary.cli import main
+
+sys.exit(main())
