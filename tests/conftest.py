@@ -8,7 +8,9 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / "data"
 #: The shared real vocabularies (../shared/vocabularies beside the checkout).
-VOCABULARIES = Path(os.environ.get("GLOSSARY_VOCABULARIES", ROOT.parent / "shared" / "vocabularies"))
+VOCABULARIES = Path(
+    os.environ.get("GLOSSARY_VOCABULARIES", ROOT.parent / "shared" / "vocabularies")
+)
 
 
 @pytest.fixture
