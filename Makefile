@@ -7,9 +7,17 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup serve test test-slow lint bench clean
+.PHONY: setup system-deps serve test test-slow lint bench clean
 
-setup: $(STAMP)
+setup: $(STAMP) system-deps
+
+# Debian packages the tests use: Chromium for the browser tests (never a browser
+# downloaded by a test tool). Installed only when missing; needs root (or sudo).
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+system-deps:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  $(SUDO) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium fonts-dejavu-core; }
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
