@@ -1,0 +1,125 @@
+"""Which texts represent a concept for the embedding index (chosen by measurement).
+
+A concept gets several vectors, and its similarity to a query is the best of them
+(max-pooling). The schemes below were compared in scripts/evaluate_search.py (see
+docs/search.md for the table); :data:`DEFAULT_SCHEME` is the winner.
+
+Texts are taken in the embedding language (English: the default model is an
+English model): labels tagged ``en`` or ``en-*``, else untagged ones, else the
+concept's labels in its first language, so no concept goes without a vector.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+from glossary.search.records import ALT, HIDDEN, PREF, ConceptRecord
+from glossary.search.text import lang_matches
+
+NOTE_CHARS = 240
+
+
+def _in_lang(pairs: Sequence[tuple[str, str]], lang: str) -> list[str]:
+    tagged = [t for t, tag in pairs if tag and lang_matches(tag, lang)]
+    if tagged:
+        return tagged
+    return [t for t, tag in pairs if not tag]
+
+
+def _pref(rec: ConceptRecord, lang: str) -> str | None:
+    prefs = rec.pref_labels()
+    texts = _in_lang(prefs, lang)
+    if texts:
+        return texts[0]
+    return rec.pref_label()
+
+
+def _note(rec: ConceptRecord, lang: str) -> str | None:
+    notes = _in_lang(rec.notes, lang)
+    if not notes:
+        return None
+    note = notes[0]
+    return note if len(note) <= NOTE_CHARS else note[:NOTE_CHARS].rsplit(" ", 1)[0]
+
+
+class Composer:
+    """Makes each concept's texts; needs every record to name broader concepts."""
+
+    def __init__(self, records: Sequence[ConceptRecord], lang: str = "en") -> None:
+        self.lang = lang
+        self._pref = {r.uri: _pref(r, lang) for r in records}
+
+    def broader_labels(self, rec: ConceptRecord) -> list[str]:
+        return [b for b in (self._pref.get(u) for u in rec.broader) if b]
+
+    def labels(self, rec: ConceptRecord, kinds: tuple[int, ...]) -> list[str]:
+        pairs = [(t, tag) for t, tag, kind in rec.labels if kind in kinds]
+        return _in_lang(pairs, self.lang)
+
+
+def _s_pref(c: Composer, rec: ConceptRecord) -> list[str]:
+    pref = c._pref.get(rec.uri)
+    return [pref] if pref else []
+
+
+def _s_pref_broader(c: Composer, rec: ConceptRecord) -> list[str]:
+    pref = c._pref.get(rec.uri)
+    if not pref:
+        return []
+    broader = c.broader_labels(rec)
+    return [f"{pref} ({', '.join(broader[:2])})" if broader else pref]
+
+
+def _s_pref_note(c: Composer, rec: ConceptRecord) -> list[str]:
+    pref = c._pref.get(rec.uri)
+    if not pref:
+        return []
+    note = _note(rec, c.lang)
+    return [f"{pref}: {note}" if note else pref]
+
+
+def _s_multi(c: Composer, rec: ConceptRecord) -> list[str]:
+    texts = _s_pref(c, rec) + _s_pref_broader(c, rec)
+    return list(dict.fromkeys(texts))
+
+
+def _s_multi_note(c: Composer, rec: ConceptRecord) -> list[str]:
+    texts = _s_pref(c, rec) + _s_pref_broader(c, rec) + _s_pref_note(c, rec)
+    return list(dict.fromkeys(texts))
+
+
+def _s_all_labels(base: Callable[[Composer, ConceptRecord], list[str]]) -> Callable[
+    [Composer, ConceptRecord], list[str]
+]:  # fmt: skip
+    def scheme(c: Composer, rec: ConceptRecord) -> list[str]:
+        texts = base(c, rec) + c.labels(rec, (PREF, ALT, HIDDEN))
+        return list(dict.fromkeys(texts))
+
+    return scheme
+
+
+#: name -> function(composer, record) -> texts. "+labels" adds one vector per label
+#: (alternative and hidden ones too) in the embedding language.
+SCHEMES: dict[str, Callable[[Composer, ConceptRecord], list[str]]] = {
+    "pref": _s_pref,
+    "pref+broader": _s_pref_broader,
+    "pref+note": _s_pref_note,
+    "multi": _s_multi,
+    "multi+note": _s_multi_note,
+}
+for _name, _fn in list(SCHEMES.items()):
+    SCHEMES[_name + "+labels"] = _s_all_labels(_fn)
+
+DEFAULT_SCHEME = "multi+note+labels"
+
+
+def concept_texts(
+    records: Sequence[ConceptRecord], scheme: str = DEFAULT_SCHEME, lang: str = "en"
+) -> list[tuple[int, str]]:
+    """``(record number, text)`` for every text of every record, in record order."""
+    fn = SCHEMES[scheme]
+    composer = Composer(records, lang)
+    out: list[tuple[int, str]] = []
+    for n, rec in enumerate(records):
+        out.extend((n, text) for text in fn(composer, rec))
+    return out
