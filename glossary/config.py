@@ -12,10 +12,19 @@ from pathlib import Path
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 
+
+def _bundled_base_uri() -> str:
+    """The ``base`` of ``terms/glossary.yaml``, the one place it is written."""
+    import yaml
+
+    with open(PACKAGE_DIR / "terms" / "glossary.yaml", encoding="utf-8") as f:
+        return str(yaml.safe_load(f)["base"])
+
+
 #: The base URI the community glossary's concepts are minted under. Persistent
 #: (w3id.org style), so that URIs stay the same when the service moves host.
-#: ``glossary build --base`` overrides it.
-DEFAULT_BASE_URI = "https://w3id.org/semantic-glossary/community/"
+#: Read from ``glossary/terms/glossary.yaml``; ``glossary build --base`` overrides it.
+DEFAULT_BASE_URI = _bundled_base_uri()
 
 
 def ontology_dir() -> Path:
