@@ -1,0 +1,661 @@
+"""SHACL validation with the project's shapes (``ontology/shapes/*.ttl``).
+
+Two engines share one set of shapes, so every check is declared as data:
+
+* **per-node shapes** (SHACL Core: shapes with a target) run in pySHACL, inference off;
+* **global shapes** (a ``sh:sparql`` constraint and no target; the query selects
+  ``$this`` itself) run ONCE over the whole graph, in pyoxigraph, instead of once per
+  focus node. Cross-concept checks (cycles, transitive S27, unidirectional links) would
+  otherwise grow quadratically. A global shape marked
+  ``gls:evaluatedOn gls:LanguageTaggedTriples`` runs in rdflib on the parsed graph's
+  language-tagged literals instead (pyoxigraph normalises tags and refuses ill-formed
+  ones, so there the check could not fail).
+
+A global query's solutions are results: ``?this`` the focus node, ``?path`` and
+``?value`` when bound; ``{?var}`` in the shape's ``sh:message`` is replaced by the
+solution's value. See ``ontology/README.md`` for the shapes and their severities.
+
+Several files given to :func:`validate_files` are validated one by one (each file is
+one vocabulary, as ``glossary load`` loads it) and every result names its file; with
+``merge=True`` they are validated together as one graph.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import re
+import time
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from glossary.config import shapes_dir
+
+if TYPE_CHECKING:
+    import pyoxigraph
+    import rdflib
+
+SH = "http://www.w3.org/ns/shacl#"
+GLS = "https://w3id.org/semantic-glossary/shapes#"
+RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+
+#: Order in which severities are reported.
+SEVERITIES = ("Violation", "Warning", "Info")
+
+#: Prefixes used to shorten IRIs in the text report.
+_SHORT = {
+    GLS: "gls:",
+    "http://www.w3.org/2004/02/skos/core#": "skos:",
+    "https://w3id.org/semantic-glossary/ontology#": "gl:",
+    "http://purl.org/dc/terms/": "dct:",
+    "http://www.w3.org/2002/07/owl#": "owl:",
+    "http://www.w3.org/1999/02/22-rdf-syntax-ns#": "rdf:",
+}
+
+
+@dataclass(frozen=True)
+class Result:
+    """One validation result. Terms are in N3 form (``<uri>``, ``_:b0``, ``"x"@en``)."""
+
+    focus_node: str
+    path: str | None
+    severity: str  # "Violation" | "Warning" | "Info"
+    message: str
+    shape: str  # the shape's IRI (N3 of a blank node otherwise)
+    value: str | None = None
+    file: str | None = None  # set by validate_files
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "focusNode": _bare(self.focus_node),
+            "path": self.path,
+            "severity": self.severity,
+            "message": self.message,
+            "shape": self.shape,
+        }
+        if self.value is not None:
+            out["value"] = self.value
+        if self.file is not None:
+            out["file"] = self.file
+        return out
+
+    def sort_key(self) -> tuple[str, int, str, str, str, str]:
+        return (
+            self.file or "",
+            _severity_rank(self.severity),
+            self.shape,
+            self.focus_node,
+            self.path or "",
+            self.value or "",
+        )
+
+
+def _severity_rank(severity: str) -> int:
+    return SEVERITIES.index(severity) if severity in SEVERITIES else len(SEVERITIES)
+
+
+def _bare(n3: str) -> str:
+    """``<http://x>`` -> ``http://x`` (JSON gives IRIs plainly); blank nodes stay ``_:b``."""
+    return n3[1:-1] if n3.startswith("<") and n3.endswith(">") else n3
+
+
+def _short(n3: str | None) -> str:
+    if n3 is None:
+        return ""
+    if n3.startswith("<") and n3.endswith(">"):
+        iri = n3[1:-1]
+        for ns, prefix in _SHORT.items():
+            if iri.startswith(ns) and re.fullmatch(r"[\w.-]*", iri[len(ns) :]):
+                return prefix + iri[len(ns) :]
+    return n3
+
+
+@dataclass
+class Report:
+    """The outcome of a validation: ``conforms`` is true when there is no Violation."""
+
+    results: list[Result]
+    conforms: bool
+    files: list[str] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)  # e.g. what the parser logged
+
+    @classmethod
+    def of(cls, results: Iterable[Result], files: Sequence[str] = ()) -> Report:
+        ordered = sorted(set(results), key=Result.sort_key)
+        return cls(
+            results=ordered,
+            conforms=not any(r.severity == "Violation" for r in ordered),
+            files=list(files),
+        )
+
+    def counts(self) -> Counter[tuple[str, str]]:
+        """``(severity, shape) -> number of results``."""
+        return Counter((r.severity, r.shape) for r in self.results)
+
+    def count(self, shape: str | None = None, severity: str | None = None) -> int:
+        """Results of one shape (IRI or ``gls:`` name) and/or one severity."""
+        if shape is not None and shape.startswith("gls:"):
+            shape = GLS + shape[4:]
+        return sum(
+            1
+            for r in self.results
+            if (shape is None or r.shape == shape) and (severity is None or r.severity == severity)
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        return {"conforms": self.conforms, "results": [r.to_json() for r in self.results]}
+
+    def to_text(self, limit: int | None = 10) -> str:
+        """A readable report: totals, a table of counts per shape, then the first
+        ``limit`` results of each shape (all with ``limit=None``)."""
+        by_severity = Counter(r.severity for r in self.results)
+        what = ", ".join(
+            f"{by_severity[s]:,} {s.lower()}{'s' if by_severity[s] != 1 else ''}"
+            for s in SEVERITIES
+            if by_severity[s]
+        )
+        files = f"{len(self.files)} files" if len(self.files) > 1 else (self.files or ["data"])[0]
+        verdict = "conforms" if self.conforms else "DOES NOT CONFORM"
+        lines = [f"{files}: {verdict}" + (f" ({what})" if what else " (no results)")]
+        lines += [f"  note: {n}" for n in self.notes]
+        if not self.results:
+            return "\n".join(lines) + "\n"
+        counts = self.counts()
+        lines += ["", "  count  severity   shape"]
+        for (severity, shape), n in sorted(
+            counts.items(), key=lambda kv: (_severity_rank(kv[0][0]), -kv[1], kv[0][1])
+        ):
+            lines.append(f"{n:7,}  {severity:<9}  {_short('<' + shape + '>')}")
+        groups: dict[tuple[str, str], list[Result]] = defaultdict(list)
+        for r in self.results:
+            groups[(r.severity, r.shape)].append(r)
+        for (severity, shape), results in sorted(
+            groups.items(), key=lambda kv: (_severity_rank(kv[0][0]), kv[0][1])
+        ):
+            lines += ["", f"{_short('<' + shape + '>')} ({severity}, {len(results):,})"]
+            messages = {r.message for r in results}
+            same = len(messages) == 1
+            if same:
+                lines.append(f"  {results[0].message}")
+            shown = results if limit is None else results[:limit]
+            for r in shown:
+                parts = [_short(r.focus_node)]
+                if r.path:
+                    parts.append(f"path {_short(r.path)}")
+                if r.value is not None:
+                    parts.append(f"value {_short(r.value)}")
+                if r.file and len(self.files) > 1:
+                    parts.append(f"in {r.file}")
+                lines.append("  - " + "  ".join(parts))
+                if not same:
+                    lines.append(f"      {r.message}")
+            if len(shown) < len(results):
+                lines.append(
+                    f"  ... and {len(results) - len(shown):,} more (--limit N or --all shows them)"
+                )
+        return "\n".join(lines) + "\n"
+
+    def to_turtle(self) -> str:
+        """The report as a ``sh:ValidationReport`` graph in Turtle."""
+        import rdflib
+        from rdflib.util import from_n3
+
+        sh = rdflib.Namespace(SH)
+        g = rdflib.Graph()
+        g.bind("sh", sh)
+        g.bind("gls", GLS)
+        g.bind("skos", "http://www.w3.org/2004/02/skos/core#")
+        report = rdflib.BNode()
+        g.add((report, rdflib.RDF.type, sh.ValidationReport))
+        g.add((report, sh.conforms, rdflib.Literal(self.conforms)))
+        shapes = load_shapes().graph
+        for r in self.results:
+            node = rdflib.BNode()
+            g.add((report, sh.result, node))
+            g.add((node, rdflib.RDF.type, sh.ValidationResult))
+            g.add((node, sh.focusNode, _term(from_n3, r.focus_node)))
+            g.add((node, sh.resultSeverity, sh[r.severity]))
+            g.add((node, sh.resultMessage, rdflib.Literal(r.message)))
+            shape = _term(from_n3, r.shape if r.shape.startswith("_:") else f"<{r.shape}>")
+            g.add((node, sh.sourceShape, shape))
+            if r.value is not None:
+                g.add((node, sh.value, _term(from_n3, r.value)))
+            if r.path is not None:
+                if re.fullmatch(r"<[^<>\s]*>", r.path):
+                    g.add((node, sh.resultPath, rdflib.URIRef(r.path[1:-1])))
+                else:  # a complex path: the shape's own sh:path, copied with its structure
+                    path = shapes.value(shape, sh.path)
+                    if path is not None:
+                        g.add((node, sh.resultPath, path))
+                        for triple in _reachable(shapes, path):
+                            g.add(triple)
+            if r.file is not None:
+                g.add((node, rdflib.RDFS.comment, rdflib.Literal(f"in {r.file}")))
+        return g.serialize(format="turtle")
+
+
+def _term(from_n3: Callable[..., Any], n3: str) -> Any:
+    return from_n3(n3)
+
+
+def _reachable(graph: rdflib.Graph, node: Any) -> Iterable[tuple[Any, Any, Any]]:
+    """The triples of the blank-node structure under ``node`` (a SHACL path, a list)."""
+    import rdflib
+
+    seen = set()
+    todo = [node]
+    while todo:
+        n = todo.pop()
+        if n in seen or not isinstance(n, rdflib.BNode):
+            continue
+        seen.add(n)
+        for p, o in graph.predicate_objects(n):
+            yield (n, p, o)
+            todo.append(o)
+
+
+# --- The shapes -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class GlobalShape:
+    iri: str
+    query: str  # with PREFIX lines
+    severity: str
+    message: str
+    on_tagged_literals: bool  # gls:evaluatedOn gls:LanguageTaggedTriples
+
+
+@dataclass(frozen=True)
+class Shapes:
+    graph: rdflib.Graph
+    files: tuple[Path, ...]
+    core: tuple[str, ...]  # IRIs of the per-node shapes (run in pySHACL)
+    global_shapes: tuple[GlobalShape, ...]
+
+    @property
+    def names(self) -> list[str]:
+        """Every named shape, per-node and global."""
+        return sorted([*self.core, *(s.iri for s in self.global_shapes)])
+
+
+def _pick_message(graph: rdflib.Graph, shape: Any) -> str:
+    import rdflib
+
+    messages = list(graph.objects(shape, rdflib.URIRef(SH + "message")))
+    for m in messages:
+        if getattr(m, "language", None) in (None, "en"):
+            return str(m)
+    return str(messages[0]) if messages else ""
+
+
+@functools.lru_cache(maxsize=4)
+def load_shapes(directory: Path | None = None) -> Shapes:
+    """Read every ``*.ttl`` in the shapes directory (cached)."""
+    import rdflib
+
+    directory = directory or shapes_dir()
+    files = tuple(sorted(directory.glob("*.ttl")))
+    g = rdflib.Graph()
+    g.bind("sh", SH)
+    for f in files:
+        g.parse(f, format="turtle")
+    sh = rdflib.Namespace(SH)
+    targets = (sh.targetClass, sh.targetNode, sh.targetSubjectsOf, sh.targetObjectsOf, sh.target)
+    shapes: set[Any] = set()
+    for kind in (sh.NodeShape, sh.PropertyShape):
+        shapes.update(s for s in g.subjects(rdflib.RDF.type, kind) if isinstance(s, rdflib.URIRef))
+    core: list[str] = []
+    global_shapes: list[GlobalShape] = []
+    for shape in sorted(shapes):
+        has_target = any(g.value(shape, t) is not None for t in targets)
+        constraints = list(g.objects(shape, sh.sparql))
+        if has_target or not constraints:
+            core.append(str(shape))
+            continue
+        if len(constraints) != 1:
+            raise ValueError(f"global shape {shape} must have exactly one sh:sparql constraint")
+        constraint = constraints[0]
+        select = str(g.value(constraint, sh.select))
+        prefixes = []
+        for ontology in g.objects(constraint, sh.prefixes):
+            for decl in g.objects(ontology, sh.declare):
+                prefixes.append(
+                    f"PREFIX {g.value(decl, sh.prefix)}: <{g.value(decl, sh.namespace)}>"
+                )
+        severity = g.value(shape, sh.severity) or sh.Violation
+        global_shapes.append(
+            GlobalShape(
+                iri=str(shape),
+                query="\n".join(sorted(prefixes)) + "\n" + select,
+                severity=str(severity).removeprefix(SH),
+                message=_pick_message(g, shape),
+                on_tagged_literals=(
+                    shape,
+                    rdflib.URIRef(GLS + "evaluatedOn"),
+                    rdflib.URIRef(GLS + "LanguageTaggedTriples"),
+                )
+                in g,
+            )
+        )
+    return Shapes(graph=g, files=files, core=tuple(core), global_shapes=tuple(global_shapes))
+
+
+# --- Validating ---------------------------------------------------------------------
+
+Step = Callable[[str], None]
+
+
+def validate_graph(graph: rdflib.Graph, *, on_step: Step | None = None) -> Report:
+    """Validate an rdflib graph against all the project's shapes.
+
+    ``on_step(name)`` is called after each stage (for progress display).
+    """
+    shapes = load_shapes()
+    timings: dict[str, float] = {}
+    results: list[Result] = []
+
+    start = time.perf_counter()
+    results += _run_core(graph, shapes)
+    timings["core"] = time.perf_counter() - start
+    if on_step:
+        on_step("per-node shapes")
+
+    start = time.perf_counter()
+    store = _to_oxigraph(graph)
+    timings["copy"] = time.perf_counter() - start
+    if on_step:
+        on_step("copy to pyoxigraph")
+
+    for shape in shapes.global_shapes:
+        start = time.perf_counter()
+        if shape.on_tagged_literals:
+            results += _run_global_rdflib(_tagged_triples(graph), shape)
+        else:
+            results += _run_global_oxigraph(store, shape)
+        timings[shape.iri.removeprefix(GLS)] = time.perf_counter() - start
+        if on_step:
+            on_step(shape.iri.removeprefix(GLS))
+    report = Report.of(results)
+    report.timings = timings
+    return report
+
+
+def validation_steps() -> int:
+    """How many times :func:`validate_graph` calls ``on_step``."""
+    return 2 + len(load_shapes().global_shapes)
+
+
+def validate_files(
+    paths: Sequence[Path], *, merge: bool = False, on_step: Step | None = None
+) -> Report:
+    """Read each file with :func:`glossary.rdfio.read_graph` and validate it.
+
+    Every file is read first, so an unreadable one raises :class:`InputError` before
+    any validation work. Files are validated one by one, and each result names its
+    file; with ``merge=True`` they are validated together as one graph.
+    """
+    from glossary.rdfio import read_graph
+
+    notes: list[str] = []
+    graphs = []
+    for path in paths:
+        with _ParseLog() as log:
+            graphs.append(read_graph(Path(path)))
+        for message in log.messages:
+            notes.append(f"{path}: {message}")
+        if on_step:
+            on_step(f"read {Path(path).name}")
+    names = [str(p) for p in paths]
+    if merge and len(graphs) > 1:
+        merged = graphs[0]
+        for g in graphs[1:]:
+            merged += g
+        graphs, names = [merged], [" + ".join(names)]
+    results: list[Result] = []
+    timings: dict[str, float] = {}
+    for name, graph in zip(names, graphs, strict=True):
+        report = validate_graph(graph, on_step=on_step)
+        results += [_with_file(r, name) for r in report.results]
+        for k, v in report.timings.items():
+            timings[k] = timings.get(k, 0.0) + v
+    out = Report.of(results, files=[str(p) for p in paths])
+    out.timings = timings
+    out.notes = notes
+    return out
+
+
+class _ParseLog(logging.Handler):
+    """Collects what rdflib logs while parsing (ill-typed literals such as
+    ``"18-12-2020"^^xsd:dateTime``, logged with a traceback) so that the report can
+    state it in one line instead of a traceback on the terminal."""
+
+    def __init__(self) -> None:
+        super().__init__(level=logging.WARNING)
+        self.messages: list[str] = []
+        self._logger = logging.getLogger("rdflib")
+        self._propagate = self._logger.propagate
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage().splitlines()[0])
+
+    def __enter__(self) -> _ParseLog:
+        self._logger.addHandler(self)
+        self._logger.propagate = False
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._logger.removeHandler(self)
+        self._logger.propagate = self._propagate
+
+
+def _with_file(r: Result, name: str) -> Result:
+    return Result(r.focus_node, r.path, r.severity, r.message, r.shape, r.value, name)
+
+
+# --- Per-node shapes: pySHACL -------------------------------------------------------
+
+
+def _run_core(graph: rdflib.Graph, shapes: Shapes) -> list[Result]:
+    import pyshacl
+    import rdflib
+
+    sh = rdflib.Namespace(SH)
+    _conforms, report_graph, _text = pyshacl.validate(
+        graph,
+        shacl_graph=shapes.graph,
+        inference="none",
+        advanced=False,
+        abort_on_first=False,
+        allow_warnings=True,
+        allow_infos=True,
+        inplace=True,  # no inference, so the data graph is not changed; saves a copy
+        use_shapes=list(shapes.core),
+    )
+    results = []
+    for node in report_graph.subjects(rdflib.RDF.type, sh.ValidationResult):
+        focus = report_graph.value(node, sh.focusNode)
+        path = report_graph.value(node, sh.resultPath)
+        value = report_graph.value(node, sh.value)
+        severity = report_graph.value(node, sh.resultSeverity)
+        shape = report_graph.value(node, sh.sourceShape)
+        message = report_graph.value(node, sh.resultMessage)
+        shape_n3 = str(shape) if isinstance(shape, rdflib.URIRef) else shape.n3()
+        if path is None and value == focus:
+            value = None  # a node shape's result: the value is the focus node itself
+        if path is not None and value is not None:
+            path = _actual_path(graph, report_graph, path, focus, value)
+        results.append(
+            Result(
+                focus_node=focus.n3(),
+                path=_path_n3(report_graph, path) if path is not None else None,
+                severity=str(severity).removeprefix(SH),
+                message=str(message) if message is not None else _pick_message(shapes.graph, shape),
+                shape=shape_n3,
+                value=value.n3() if value is not None else None,
+            )
+        )
+    return results
+
+
+def _actual_path(data: rdflib.Graph, g: rdflib.Graph, path: Any, focus: Any, value: Any) -> Any:
+    """For an alternative path, the one alternative (a property or its inverse) that
+    links ``focus`` to ``value`` in the data, so a result names the property to fix."""
+    import rdflib
+    from rdflib.collection import Collection
+
+    alternatives = g.value(path, rdflib.URIRef(SH + "alternativePath"))
+    if alternatives is None:
+        return path
+    found: list[Any] = []
+    for alt in Collection(g, alternatives):
+        if isinstance(alt, rdflib.URIRef) and (focus, alt, value) in data:
+            found.append(alt)
+        inverse = g.value(alt, rdflib.URIRef(SH + "inversePath"))
+        if isinstance(inverse, rdflib.URIRef) and (value, inverse, focus) in data:
+            found.append(alt)
+    return found[0] if len(found) == 1 else path
+
+
+def _path_n3(g: rdflib.Graph, path: Any) -> str:
+    """A SHACL path as a SPARQL property path: ``<p>``, ``^<p>``, ``(<a>|<b>)``, ``(<a>/<b>)``."""
+    import rdflib
+    from rdflib.collection import Collection
+
+    sh = rdflib.Namespace(SH)
+    if isinstance(path, rdflib.URIRef):
+        return path.n3()
+    inverse = g.value(path, sh.inversePath)
+    if inverse is not None:
+        return "^" + _path_n3(g, inverse)
+    alternatives = g.value(path, sh.alternativePath)
+    if alternatives is not None:
+        return "(" + "|".join(_path_n3(g, p) for p in Collection(g, alternatives)) + ")"
+    for prop, suffix in (
+        (sh.zeroOrMorePath, "*"),
+        (sh.oneOrMorePath, "+"),
+        (sh.zeroOrOnePath, "?"),
+    ):
+        inner = g.value(path, prop)
+        if inner is not None:
+            return _path_n3(g, inner) + suffix
+    if g.value(path, rdflib.RDF.first) is not None:
+        return "(" + "/".join(_path_n3(g, p) for p in Collection(g, path)) + ")"
+    return str(path.n3())
+
+
+# --- Global shapes: one query over the whole graph ------------------------------------
+
+_PLACEHOLDER = re.compile(r"\{[?$](\w+)\}")
+
+
+@dataclass
+class _Copy:
+    """The graph copied into pyoxigraph, with the way back for blank nodes and IRIs
+    pyoxigraph would refuse."""
+
+    store: pyoxigraph.Store
+    back: dict[Any, str]  # pyoxigraph term -> rdflib N3
+
+
+def _to_oxigraph(graph: rdflib.Graph) -> _Copy:
+    import pyoxigraph as ox
+    import rdflib
+
+    terms: dict[Any, Any] = {}
+    back: dict[Any, str] = {}
+
+    def node(t: Any) -> Any:
+        ot = terms.get(t)
+        if ot is not None:
+            return ot
+        if isinstance(t, rdflib.URIRef):
+            try:
+                ot = ox.NamedNode(str(t))
+            except ValueError:  # an IRI pyoxigraph refuses (spaces...): a stand-in, mapped back
+                ot = ox.NamedNode(f"urn:x-glossary:bad-iri:{len(back)}")
+                back[ot] = t.n3()
+        elif isinstance(t, rdflib.BNode):
+            ot = ox.BlankNode()
+            back[ot] = t.n3()
+        else:
+            ot = _literal(ox, t)
+        terms[t] = ot
+        return ot
+
+    quads = [ox.Quad(node(s), node(p), node(o)) for s, p, o in graph]
+    store = ox.Store()
+    store.bulk_extend(quads)
+    return _Copy(store=store, back=back)
+
+
+def _literal(ox: Any, lit: Any) -> Any:
+    if lit.language:
+        try:
+            return ox.Literal(str(lit), language=lit.language)
+        except ValueError:
+            # An ill-formed tag pyoxigraph refuses: kept as a plain string here (the
+            # tag itself is checked on the parsed graph, gls:LanguageTagWellFormed).
+            return ox.Literal(str(lit))
+    if lit.datatype:
+        return ox.Literal(str(lit), datatype=ox.NamedNode(str(lit.datatype)))
+    return ox.Literal(str(lit))
+
+
+def _ox_n3(copy: _Copy, term: Any) -> str:
+    mapped = copy.back.get(term)
+    if mapped is not None:
+        return mapped
+    return str(term)  # pyoxigraph's str() is N-Triples, i.e. N3
+
+
+def _run_global_oxigraph(copy: _Copy, shape: GlobalShape) -> list[Result]:
+    solutions: Any = copy.store.query(shape.query)  # a SELECT: pyoxigraph.QuerySolutions
+    variables = [v.value for v in solutions.variables]
+    results = []
+    for solution in solutions:
+        row = {name: solution[name] for name in variables if solution[name] is not None}
+        results.append(_global_result(shape, {k: _ox_n3(copy, v) for k, v in row.items()}, row))
+    return results
+
+
+def _tagged_triples(graph: rdflib.Graph) -> rdflib.Graph:
+    """The triples of ``graph`` whose object is a language-tagged literal."""
+    import rdflib
+
+    out = rdflib.Graph()
+    for triple in graph:
+        if getattr(triple[2], "language", None):
+            out.add(triple)
+    return out
+
+
+def _run_global_rdflib(graph: rdflib.Graph, shape: GlobalShape) -> list[Result]:
+    results = []
+    for solution in graph.query(shape.query):
+        row = {str(k): v for k, v in solution.asdict().items() if v is not None}  # type: ignore[union-attr]
+        results.append(_global_result(shape, {k: v.n3() for k, v in row.items()}, row))
+    return results
+
+
+def _global_result(shape: GlobalShape, n3: dict[str, str], raw: dict[str, Any]) -> Result:
+    def text(name: str) -> str:
+        term = raw.get(name)
+        if term is None:
+            return ""
+        value = getattr(term, "value", None)  # pyoxigraph terms
+        return str(value if isinstance(value, str) else term)
+
+    message = _PLACEHOLDER.sub(lambda m: text(m.group(1)), shape.message)
+    return Result(
+        focus_node=n3["this"],
+        path=n3.get("path"),
+        severity=shape.severity,
+        message=message,
+        shape=shape.iri,
+        value=n3.get("value"),
+    )
