@@ -80,12 +80,20 @@ KEEP_SNAPSHOTS = 2
 
 
 def graph_iri(vocab_id: str) -> str:
-    """The named graph of a vocabulary: ``urn:x-glossary:vocab:<id>``."""
+    """The named graph of a vocabulary.
+
+    >>> graph_iri("stw-9-16")
+    'urn:x-glossary:vocab:stw-9-16'
+    """
     return GRAPH_PREFIX + vocab_id
 
 
 def vocab_id_from_path(path: Path) -> str:
-    """The default vocabulary id of a file: ``stw-9.16.ttl.gz`` -> ``stw-9-16``."""
+    """The default vocabulary id of a file.
+
+    >>> vocab_id_from_path(Path("stw-9.16.ttl.gz")), vocab_id_from_path(Path("My Terms.rdf"))
+    ('stw-9-16', 'my-terms')
+    """
     name = path.name
     if name.lower().endswith(".gz"):
         name = name[:-3]
@@ -287,9 +295,7 @@ def _now() -> str:
 class Store:
     """A store directory: its live snapshot for reading, and loads that add vocabularies.
 
-    >>> store = Store.open(Path("/tmp/st"), read_only=False)   # doctest: +SKIP
-    >>> store.load([Path("stw-9.16.ttl.gz")]).vocabularies[0].id  # doctest: +SKIP
-    'stw-9-16'
+    Open it with :meth:`open`; ``Store.open(path, read_only=False).load([file])`` loads.
     """
 
     def __init__(self, path: Path, *, read_only: bool, check_interval: float) -> None:

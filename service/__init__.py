@@ -1,35 +1,58 @@
 """The web layer: ``create_app()`` and one blueprint per surface.
 
 It uses only the public API of :mod:`glossary`. State (the store, indexes, settings)
-lives in ``app.extensions["glossary"]``, never in module globals.
+lives in ``app.extensions["glossary"]``, never in module globals; a view gets the
+store with :func:`get_store`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from flask import Flask
+from flask import Flask, current_app
 
 from glossary import __version__
+from glossary.config import default_store_dir
+from glossary.errors import StoreError, StoreNotReady
+
+if TYPE_CHECKING:
+    from glossary.store import Store
+
+#: Settings (``app.config`` keys) and their defaults. ``GLOSSARY_STORE`` None means
+#: ``$GLOSSARY_STORE``, else the per-user data directory.
+DEFAULTS: dict[str, Any] = {
+    "GLOSSARY_STORE": None,
+    # How often (seconds) a worker looks whether the store's live snapshot changed.
+    "GLOSSARY_STORE_CHECK_INTERVAL": 0.2,
+    # The largest body POST /api/validate accepts (bytes, after gunzip too).
+    "GLOSSARY_VALIDATE_MAX_BYTES": 20 * 1024 * 1024,
+}
 
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     """Build the Flask app. ``test_config`` overrides settings (tests, scripts).
 
-    Settings (``app.config``), each also readable from the environment by the CLI:
-    ``GLOSSARY_STORE`` the store directory.
+    The store is opened read-only on first use, so an app can start before the store
+    is filled (``/health`` answers 503 until then).
     """
     app = Flask(__name__)
-    app.config.from_mapping(GLOSSARY_STORE=None, JSON_SORT_KEYS=False)
+    app.config.from_mapping(JSON_SORT_KEYS=False, **DEFAULTS)
     if test_config:
         app.config.from_mapping(test_config)
-    app.extensions["glossary"] = {}
+    path = app.config["GLOSSARY_STORE"]
+    app.extensions["glossary"] = {
+        "store_path": Path(path).expanduser() if path else default_store_dir(),
+        "store": None,
+    }
 
-    from service import health, problems
+    from service import health, problems, validate_api
 
     problems.init_app(app)
     health.init_app(app)
+    validate_api.init_app(app)
+    # One line per surface: `from service import x` above, `x.init_app(app)` here.
 
     @app.after_request
     def _version_header(resp):  # type: ignore[no-untyped-def]
@@ -37,3 +60,29 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         return resp
 
     return app
+
+
+def get_store(app: Flask | None = None) -> Store:
+    """The app's store (read-only; it follows new snapshots by itself).
+
+    Raises :class:`StoreNotReady` (503) while the store directory does not exist yet.
+    """
+    from glossary.store import Store
+
+    app = app or current_app
+    state = app.extensions["glossary"]
+    store: Store | None = state["store"]
+    if store is None:
+        try:
+            store = Store.open(
+                state["store_path"],
+                read_only=True,
+                check_interval=float(app.config["GLOSSARY_STORE_CHECK_INTERVAL"]),
+            )
+        except StoreError as exc:
+            raise StoreNotReady(
+                f"the store is not ready: {exc.message}",
+                hint="load a vocabulary (glossary load FILE), or start with glossary serve",
+            ) from None
+        state["store"] = store
+    return store

@@ -1,21 +1,33 @@
-"""``GET /health``: 200 once the store and indexes are ready, 503 before."""
+"""``GET /health``: 200 once the store is ready, 503 (problem+json) before."""
 
 from __future__ import annotations
 
-from flask import Blueprint, Flask, Response, current_app, jsonify
+from flask import Blueprint, Flask, Response, jsonify
 
 from glossary import __version__
 from glossary.errors import StoreNotReady
+from service import get_store
 
 bp = Blueprint("health", __name__)
 
 
 @bp.get("/health")
 def health() -> Response:
-    state = current_app.extensions["glossary"]
-    if state.get("ready") is False:
-        raise StoreNotReady("the store is still being prepared", hint="retry in a few seconds")
-    return jsonify(status="ok", version=__version__)
+    store = get_store()
+    vocabularies = store.vocabularies()
+    if not vocabularies:
+        raise StoreNotReady(
+            "the store holds no vocabulary yet",
+            hint="glossary serve fills an empty store with the bundled glossary; "
+            "or load one with glossary load FILE",
+        )
+    return jsonify(
+        status="ok",
+        version=__version__,
+        vocabularies=len(vocabularies),
+        concepts=sum(v.concepts for v in vocabularies),
+        snapshot=store.snapshot,
+    )
 
 
 def init_app(app: Flask) -> None:
