@@ -874,7 +874,7 @@ def read_glossary(terms_dir: Path | None = None, *, base: str | None = None) -> 
         if not ID_PATTERN.match(term_id):
             problems.add(
                 path,
-                None,
+                1,
                 f"file name {path.name!r} is not a valid term id",
                 f"rename it to {slugify(term_id) or 'some-term'}.md: lowercase words "
                 "joined by '-' (the id is the last segment of the concept URI)",
@@ -883,7 +883,7 @@ def read_glossary(terms_dir: Path | None = None, *, base: str | None = None) -> 
         if term_id in seen:
             problems.add(
                 path,
-                None,
+                1,
                 f"duplicate id {term_id!r}: also {seen[term_id]}",
                 "two term files cannot share a name, even in different folders",
             )
