@@ -53,6 +53,10 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     health.init_app(app)
     validate_api.init_app(app)
     # One line per surface: `from service import x` above, `x.init_app(app)` here.
+    from service import api, dumps, linkeddata, pages  # linked data, pages, JSON, dumps
+
+    for surface in (linkeddata, pages, api, dumps):
+        surface.init_app(app)
 
     @app.after_request
     def _version_header(resp):  # type: ignore[no-untyped-def]

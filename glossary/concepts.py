@@ -1,0 +1,913 @@
+"""Concept descriptions: the RDF of a concept and its JSON; hierarchy, index letters,
+top concepts, collections. Core library: no Flask, no HTTP.
+
+Everything is read through a :class:`Source`: the store's public API
+(:class:`glossary.store.Store`), or anything with the same three methods. All queries
+are the named queries ``ontology/queries/concept_*.rq`` and ``vocab_*.rq``, with the
+user's values passed as bound terms, never written into the query text.
+
+Whole-vocabulary lists (the alphabetical index, the roots of a vocabulary without top
+concepts) are computed once per store version and kept by the :class:`Catalog`, so a
+request never runs an unbounded query twice.
+"""
+
+from __future__ import annotations
+
+import threading
+import unicodedata
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any, Protocol
+
+from glossary.config import queries_dir
+from glossary.errors import InputError, NotFound
+
+GRAPH_PREFIX = "urn:x-glossary:vocab:"
+
+SKOS = "http://www.w3.org/2004/02/skos/core#"
+SKOSXL = "http://www.w3.org/2008/05/skos-xl#"
+DCT = "http://purl.org/dc/terms/"
+DC = "http://purl.org/dc/elements/1.1/"
+GL = "https://w3id.org/semantic-glossary/ontology#"
+OWL = "http://www.w3.org/2002/07/owl#"
+RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+RDFS = "http://www.w3.org/2000/01/rdf-schema#"
+SCHEMA = "https://schema.org/"
+FOAF = "http://xmlns.com/foaf/0.1/"
+
+#: Prefixes used when a description is written as Turtle, RDF/XML or JSON-LD.
+PREFIXES: dict[str, str] = {
+    "skos": SKOS,
+    "skosxl": SKOSXL,
+    "dct": DCT,
+    "dc": DC,
+    "gl": GL,
+    "owl": OWL,
+    "rdf": RDF,
+    "rdfs": RDFS,
+    "schema": SCHEMA,
+    "foaf": FOAF,
+    "xsd": "http://www.w3.org/2001/XMLSchema#",
+    "void": "http://rdfs.org/ns/void#",
+    "dcat": "http://www.w3.org/ns/dcat#",
+}
+
+_NAME_PROPS = (
+    SKOS + "prefLabel",
+    RDFS + "label",
+    DCT + "title",
+    DC + "title",
+    SCHEMA + "name",
+    FOAF + "name",
+    SKOSXL + "literalForm",
+)
+_MAPPINGS = ("exactMatch", "closeMatch", "broadMatch", "narrowMatch", "relatedMatch")
+_NOTES = ("scopeNote", "note", "example", "historyNote", "editorialNote", "changeNote")
+#: Objects of these properties belong to the described resource and are described with
+#: it even when they have IRIs (the compiler gives definitions ``<concept>#definition-n``).
+_OWNED = (
+    GL + "hasDefinition",
+    SKOSXL + "prefLabel",
+    SKOSXL + "altLabel",
+    SKOSXL + "hiddenLabel",
+    SKOS + "definition",
+    SKOS + "scopeNote",
+    SKOS + "note",
+)
+_MAX_NODES = 200  # owned nodes followed per description
+_MAX_PATHS = 12  # breadcrumb paths per concept
+
+
+class Source(Protocol):
+    """What the concept functions read from: the store's public API."""
+
+    def vocabularies(self) -> Sequence[Any]: ...
+
+    def select(self, query: str, **bindings: Any) -> list[dict[str, Any]]: ...
+
+    def construct(self, query: str, **bindings: Any) -> list[Any]: ...
+
+
+@lru_cache(maxsize=64)
+def named_query(name: str) -> str:
+    """The text of ``ontology/queries/<name>.rq``."""
+    return (queries_dir() / f"{name}.rq").read_text(encoding="utf-8")
+
+
+def scheme_info(src: Source, graph: str) -> dict[str, dict[str, Any]]:
+    """Per concept scheme of a vocabulary: ``{"titles": {lang: text}, "licenses": [...],
+    "descriptions": {lang: text}}`` (licences are IRIs or, when a vocabulary states
+    one as text, that text)."""
+    rows = src.select(named_query("vocab_scheme_info"), g=_nn(graph))
+    out: dict[str, dict[str, Any]] = {}
+    for r in rows:
+        info = out.setdefault(r["scheme"].value, {"titles": {}, "licenses": [], "descriptions": {}})
+        p, v = r["p"].value, r["value"]
+        if p in (DCT + "title", SKOS + "prefLabel"):
+            info["titles"].setdefault(_lang(v), v.value)
+        elif p == DCT + "description":
+            info["descriptions"].setdefault(_lang(v), v.value)
+        elif v.value not in info["licenses"]:
+            info["licenses"].append(v.value)
+    return out
+
+
+# --- small helpers ------------------------------------------------------------------
+
+
+def _nn(uri: str) -> Any:
+    import pyoxigraph
+
+    return pyoxigraph.NamedNode(uri)
+
+
+def _is_iri(term: Any) -> bool:
+    return type(term).__name__ == "NamedNode"
+
+
+def _is_blank(term: Any) -> bool:
+    return type(term).__name__ == "BlankNode"
+
+
+def _is_literal(term: Any) -> bool:
+    return type(term).__name__ == "Literal"
+
+
+def _lang(term: Any) -> str:
+    return (getattr(term, "language", None) or "") if _is_literal(term) else ""
+
+
+def local_name(uri: str) -> str:
+    """The last segment of a URI, for display when it has no label.
+
+    >>> local_name("http://example.org/vocab#C1")
+    'C1'
+    """
+    for sep in ("#", "/", ":"):
+        if sep in uri.rstrip(sep):
+            tail = uri.rstrip(sep).rsplit(sep, 1)[1]
+            if tail:
+                return tail
+    return uri
+
+
+def pick(labels: dict[str, list[str]], lang: str, fallbacks: Sequence[str] = ()) -> str | None:
+    """The label to show in ``lang``: that language, a regional variant of it, the
+    fallbacks, untagged, English, then any.
+
+    >>> pick({"en-GB": ["colour"], "fr": ["couleur"]}, "en")
+    'colour'
+    >>> pick({"fr": ["couleur"], "": ["color"]}, "de", ["fr"])
+    'couleur'
+    """
+    for want in (lang, *fallbacks, "", "en"):
+        if labels.get(want):
+            return labels[want][0]
+        for k, values in labels.items():
+            if want and values and k.lower().startswith(want.lower() + "-"):
+                return values[0]
+    for values in labels.values():
+        if values:
+            return values[0]
+    return None
+
+
+def fold(text: str) -> str:
+    """Case- and accent-folded text, for sorting and index letters.
+
+    >>> fold("Émile")
+    'emile'
+    """
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+
+
+def index_letter(label: str) -> str:
+    """The index letter a label is filed under (``#`` for digits and symbols).
+
+    >>> index_letter("éducation"), index_letter("3D printing"), index_letter("Ωmega")
+    ('E', '#', 'Ω')
+    """
+    folded = fold(label.strip())
+    first = folded[:1]
+    return first.upper() if first.isalpha() else "#"
+
+
+# --- descriptions -------------------------------------------------------------------
+
+
+@dataclass
+class Ref:
+    """A link to another resource, with the label to show."""
+
+    uri: str
+    label: str
+    deprecated: bool = False
+
+    def to_json(self) -> dict[str, Any]:
+        return {"uri": self.uri, "prefLabel": self.label}
+
+
+@dataclass
+class Definition:
+    text: str
+    lang: str
+    creator: Ref | None = None
+    source: Ref | None = None
+    source_url: str | None = None
+    locator: str | None = None
+    role: str | None = None
+    node: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"text": self.text, "lang": self.lang or None}
+        if self.creator:
+            out["creator"] = {"uri": self.creator.uri, "name": self.creator.label}
+        if self.source:
+            out["source"] = {
+                "uri": self.source.uri,
+                "title": self.source.label,
+                "url": self.source_url,
+            }
+        if self.locator:
+            out["locator"] = self.locator
+        if self.role:
+            out["role"] = self.role
+        return out
+
+
+class Description:
+    """The triples that describe one resource: its concise bounded description (its
+    own triples, following blank nodes and the nodes it owns, such as attributed
+    definitions and skos-xl labels), the links other concepts make to it (narrower,
+    members, replacements), and the names of every resource it points to."""
+
+    def __init__(self, uri: str, triples: list[Any], graphs: list[str]) -> None:
+        self.uri = uri
+        self.triples = triples
+        self.graphs = graphs
+        self._by_subject: dict[str, dict[str, list[Any]]] = {}
+        for t in triples:
+            key = self._key(t.subject)
+            self._by_subject.setdefault(key, {}).setdefault(t.predicate.value, []).append(t.object)
+
+    @staticmethod
+    def _key(term: Any) -> str:
+        return ("_:" + term.value) if _is_blank(term) else term.value
+
+    def values(self, subject: Any, prop: str) -> list[Any]:
+        key = subject if isinstance(subject, str) else self._key(subject)
+        return self._by_subject.get(key, {}).get(prop, [])
+
+    def properties(self, subject: str) -> dict[str, list[Any]]:
+        return self._by_subject.get(subject, {})
+
+    def subjects_with(self, prop: str, obj: str) -> list[str]:
+        return [
+            s
+            for s, props in self._by_subject.items()
+            if any(_is_iri(o) and o.value == obj for o in props.get(prop, []))
+        ]
+
+    def labels_of(self, subject: Any) -> dict[str, list[str]]:
+        out: dict[str, list[str]] = {}
+        for prop in _NAME_PROPS:
+            for v in self.values(subject, prop):
+                if _is_literal(v):
+                    out.setdefault(_lang(v), []).append(v.value)
+            if out:
+                return out
+        return out
+
+    def is_deprecated(self, subject: str) -> bool:
+        return any(v.value == "true" for v in self.values(subject, OWL + "deprecated"))
+
+
+def describe(src: Source, uri: str) -> Description | None:
+    """The description of ``uri``, or ``None`` when no vocabulary has triples about it."""
+    node = _nn(uri)
+    graphs = sorted({r["g"].value for r in src.select(named_query("concept_graphs"), uri=node)})
+    if not graphs:
+        return None
+    seen: set[tuple[str, str, str]] = set()
+    triples: list[Any] = []
+
+    def add(ts: Iterable[Any]) -> None:
+        for t in ts:
+            key = (Description._key(t.subject), t.predicate.value, str(t.object))
+            if key not in seen:
+                seen.add(key)
+                triples.append(t)
+
+    # The concise bounded description, following blank nodes and owned nodes.
+    queue: list[Any] = [node]
+    visited: set[str] = set()
+    while queue and len(visited) < _MAX_NODES:
+        current = queue.pop(0)
+        ckey = Description._key(current)
+        if ckey in visited:
+            continue
+        visited.add(ckey)
+        out = src.construct(named_query("concept_outgoing"), uri=current)
+        add(out)
+        for t in out:
+            o = t.object
+            owned = t.predicate.value in _OWNED or (
+                _is_iri(o) and o.value.startswith(uri + "#") and "#" not in uri
+            )
+            if _is_blank(o) or (owned and _is_iri(o)):
+                queue.append(o)
+    # Names of what it (and its owned nodes) point to; the links others make to it.
+    for key in visited:
+        subject: Any = node if key == uri else None
+        if subject is None:
+            subject = _bnode(key) if key.startswith("_:") else _nn(key)
+        add(src.construct(named_query("concept_labels"), node=subject))
+    add(src.construct(named_query("concept_incoming"), uri=node))
+    return Description(uri, triples, graphs)
+
+
+def _bnode(key: str) -> Any:
+    import pyoxigraph
+
+    return pyoxigraph.BlankNode(key[2:])
+
+
+def hash_members(src: Source, doc: str, limit: int = 500) -> list[str]:
+    """The resources ``<doc>#...`` that the document ``doc`` describes (hash IRIs)."""
+    import pyoxigraph
+
+    rows = src.select(named_query("concept_hash_members"), prefix=pyoxigraph.Literal(doc + "#"))
+    return sorted({r["s"].value for r in rows})[:limit]
+
+
+# --- the view of a concept (for JSON and pages) -----------------------------------
+
+
+@dataclass
+class ConceptView:
+    """A resource as the pages and the JSON API show it, in one display language."""
+
+    uri: str
+    lang: str
+    kind: str  # concept | scheme | collection | resource
+    types: list[str]
+    vocab: str | None
+    pref_label: str
+    pref_labels: dict[str, list[str]]
+    alt_labels: dict[str, list[str]]
+    hidden_labels: dict[str, list[str]]
+    notations: list[str]
+    definitions: list[Definition]
+    notes: dict[str, list[tuple[str, str]]]
+    broader: list[Ref]
+    narrower: list[Ref]
+    related: list[Ref]
+    mappings: dict[str, list[Ref]]
+    schemes: list[Ref]
+    top_concept_of: list[Ref]
+    top_concepts: list[Ref]
+    collections: list[Ref]
+    members: list[Ref]
+    deprecated: bool
+    replaced_by: list[Ref]
+    see_also: list[Ref]
+    other: list[tuple[str, Any]]
+    languages: list[str]
+
+    def to_json(self) -> dict[str, Any]:
+        def refs(items: list[Ref]) -> list[dict[str, Any]]:
+            return [r.to_json() for r in items]
+
+        out: dict[str, Any] = {
+            "uri": self.uri,
+            "type": self.kind,
+            "vocab": self.vocab,
+            "lang": self.lang,
+            "prefLabel": self.pref_label,
+            "prefLabels": {k: v[0] for k, v in self.pref_labels.items()},
+            "altLabel": self.alt_labels.get(self.lang, []),
+            "altLabels": self.alt_labels,
+            "hiddenLabels": self.hidden_labels,
+            "notation": self.notations,
+            "definitions": [d.to_json() for d in self.definitions],
+            "notes": {
+                k: [{"text": t, "lang": lg or None} for t, lg in v] for k, v in self.notes.items()
+            },
+            "broader": refs(self.broader),
+            "narrower": refs(self.narrower),
+            "related": refs(self.related),
+            "mappings": {k: refs(v) for k, v in self.mappings.items()},
+            "schemes": refs(self.schemes),
+            "topConceptOf": refs(self.top_concept_of),
+            "collections": refs(self.collections),
+            "deprecated": self.deprecated,
+            "replacedBy": refs(self.replaced_by),
+            "seeAlso": refs(self.see_also),
+        }
+        if self.kind == "scheme":
+            out["topConcepts"] = refs(self.top_concepts)
+        if self.kind == "collection":
+            out["members"] = refs(self.members)
+        return out
+
+
+def _by_lang(values: Iterable[Any]) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for v in values:
+        if _is_literal(v):
+            out.setdefault(_lang(v), []).append(v.value)
+    return out
+
+
+def build_view(
+    d: Description, lang: str, *, vocab: str | None = None, fallbacks: Sequence[str] = ()
+) -> ConceptView:
+    """Turn a description into what a person reads, labels picked in ``lang``."""
+    uri = d.uri
+
+    def ref(term: Any) -> Ref:
+        label = pick(d.labels_of(term), lang, fallbacks) or local_name(term.value)
+        return Ref(term.value, label, d.is_deprecated(term.value))
+
+    def refs(prop: str, inverse: str | None = None) -> list[Ref]:
+        out: dict[str, Ref] = {}
+        for o in d.values(uri, prop):
+            if _is_iri(o):
+                out.setdefault(o.value, ref(o))
+        if inverse:
+            for s in d.subjects_with(inverse, uri):
+                if not s.startswith("_:"):
+                    out.setdefault(s, ref(_nn(s)))
+        return sorted(out.values(), key=lambda r: fold(r.label))
+
+    types = [t.value for t in d.values(uri, RDF + "type") if _is_iri(t)]
+    if SKOS + "ConceptScheme" in types:
+        kind = "scheme"
+    elif any(t.endswith(("Collection", "OrderedCollection")) for t in types):
+        kind = "collection"
+    elif SKOS + "Concept" in types or any(
+        d.values(uri, SKOS + p) for p in ("prefLabel", "broader", "inScheme")
+    ):
+        kind = "concept"
+    else:
+        kind = "resource"
+
+    pref = d.labels_of(uri) if kind != "concept" else _by_lang(d.values(uri, SKOS + "prefLabel"))
+    definitions = _definitions(d, ref)
+    notes: dict[str, list[tuple[str, str]]] = {}
+    for name in _NOTES:
+        for v in d.values(uri, SKOS + name):
+            if _is_literal(v):
+                notes.setdefault(name, []).append((v.value, _lang(v)))
+            else:
+                for text in d.values(v, RDF + "value"):
+                    notes.setdefault(name, []).append((text.value, _lang(text)))
+    languages = sorted({k for k in pref if k})
+    shown = {
+        SKOS + p
+        for p in (
+            "prefLabel",
+            "altLabel",
+            "hiddenLabel",
+            "notation",
+            "definition",
+            "broader",
+            "narrower",
+            "related",
+            "inScheme",
+            "topConceptOf",
+            "hasTopConcept",
+            "member",
+            *_MAPPINGS,
+            *_NOTES,
+        )
+    } | {
+        RDF + "type",
+        OWL + "deprecated",
+        DCT + "isReplacedBy",
+        GL + "hasDefinition",
+        RDFS + "seeAlso",
+        SKOSXL + "prefLabel",
+        SKOSXL + "altLabel",
+        SKOSXL + "hiddenLabel",
+    }
+    if kind != "concept":
+        shown |= set(_NAME_PROPS)
+    other = [(p, v) for p, vs in d.properties(uri).items() if p not in shown for v in vs]
+    return ConceptView(
+        uri=uri,
+        lang=lang,
+        kind=kind,
+        types=types,
+        vocab=vocab,
+        pref_label=pick(pref, lang, fallbacks) or local_name(uri),
+        pref_labels=pref,
+        alt_labels=_by_lang(d.values(uri, SKOS + "altLabel")),
+        hidden_labels=_by_lang(d.values(uri, SKOS + "hiddenLabel")),
+        notations=[v.value for v in d.values(uri, SKOS + "notation")],
+        definitions=definitions,
+        notes=notes,
+        broader=refs(SKOS + "broader", SKOS + "narrower"),
+        narrower=refs(SKOS + "narrower", SKOS + "broader"),
+        related=refs(SKOS + "related", SKOS + "related"),
+        mappings={m: r for m in _MAPPINGS if (r := refs(SKOS + m))},
+        schemes=refs(SKOS + "inScheme"),
+        top_concept_of=refs(SKOS + "topConceptOf"),
+        top_concepts=refs(SKOS + "hasTopConcept", SKOS + "topConceptOf"),
+        collections=[ref(_nn(s)) for s in d.subjects_with(SKOS + "member", uri)],
+        members=refs(SKOS + "member"),
+        deprecated=d.is_deprecated(uri),
+        replaced_by=refs(DCT + "isReplacedBy", DCT + "replaces"),
+        see_also=refs(RDFS + "seeAlso"),
+        other=other,
+        languages=languages,
+    )
+
+
+def _definitions(d: Description, ref: Callable[[Any], Ref]) -> list[Definition]:
+    """Attributed definitions first (``gl:hasDefinition`` nodes, or ``skos:definition``
+    given as a node with ``rdf:value``), then plain ``skos:definition`` literals whose
+    text no attributed one carries."""
+    out: list[Definition] = []
+    nodes = list(d.values(d.uri, GL + "hasDefinition"))
+    nodes += [v for v in d.values(d.uri, SKOS + "definition") if not _is_literal(v)]
+    for node in nodes:
+        for text in d.values(node, RDF + "value"):
+            creator = next(iter(d.values(node, DCT + "creator")), None)
+            source = next(iter(d.values(node, DCT + "source")), None)
+            url = None
+            if source is not None and _is_iri(source):
+                urls = d.values(source, SCHEMA + "url") or d.values(source, FOAF + "homepage")
+                url = urls[0].value if urls else None
+            locator = next(iter(d.values(node, GL + "locator")), None)
+            role = next(iter(d.values(node, GL + "role")), None)
+            out.append(
+                Definition(
+                    text=text.value,
+                    lang=_lang(text),
+                    creator=ref(creator)
+                    if creator is not None and not _is_literal(creator)
+                    else (Ref("", creator.value) if creator is not None else None),
+                    source=ref(source) if source is not None and _is_iri(source) else None,
+                    source_url=url,
+                    locator=locator.value if locator is not None else None,
+                    role=role.value if role is not None else None,
+                    node=node.value if _is_iri(node) else None,
+                )
+            )
+    attributed = {(x.text, x.lang) for x in out}
+    for v in d.values(d.uri, SKOS + "definition"):
+        if _is_literal(v) and (v.value, _lang(v)) not in attributed:
+            out.append(Definition(text=v.value, lang=_lang(v)))
+    return out
+
+
+# --- hierarchy ---------------------------------------------------------------------
+
+
+@dataclass
+class TreeNode:
+    uri: str
+    label: str
+    has_children: bool
+    scheme: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "uri": self.uri,
+            "prefLabel": self.label,
+            "hasChildren": self.has_children,
+        }
+        if self.scheme:
+            out["scheme"] = self.scheme
+        return out
+
+
+def _tree_nodes(
+    rows: list[dict[str, Any]], lang: str, fallbacks: Sequence[str], key: str = "c"
+) -> list[TreeNode]:
+    labels: dict[tuple[str, str | None], dict[str, list[str]]] = {}
+    more: dict[tuple[str, str | None], bool] = {}
+    for r in rows:
+        k = (r[key].value, r["scheme"].value if "scheme" in r else None)
+        labels.setdefault(k, {})
+        if "label" in r:
+            labels[k].setdefault(_lang(r["label"]), []).append(r["label"].value)
+        more[k] = more.get(k, False) or (r.get("more") is not None and r["more"].value == "true")
+    nodes = [
+        TreeNode(u, pick(ls, lang, fallbacks) or local_name(u), more[(u, s)], s)
+        for (u, s), ls in labels.items()
+    ]
+    return sorted(nodes, key=lambda n: (fold(n.label), n.uri))
+
+
+def broader_paths(
+    src: Source, uri: str, lang: str, fallbacks: Sequence[str] = ()
+) -> list[list[Ref]]:
+    """Every path from a top of the hierarchy down to ``uri`` (excluded), top first;
+    at most a dozen, cycle-safe (GEMET has 2-cycles)."""
+    rows = src.select(named_query("concept_broader_edges"), uri=_nn(uri))
+    parents: dict[str, list[str]] = {}
+    labels: dict[str, dict[str, list[str]]] = {}
+    for r in rows:
+        child, parent = r["child"].value, r["parent"].value
+        if parent not in parents.get(child, []):
+            parents.setdefault(child, []).append(parent)
+        if "label" in r:
+            labels.setdefault(parent, {}).setdefault(_lang(r["label"]), []).append(r["label"].value)
+    paths: list[list[str]] = []
+
+    def walk(node: str, trail: list[str]) -> None:
+        if len(paths) >= _MAX_PATHS:
+            return
+        ups = [p for p in parents.get(node, []) if p not in trail and p != uri]
+        if not ups:
+            if trail:
+                paths.append(list(reversed(trail)))
+            return
+        for p in ups:
+            walk(p, [*trail, p])
+
+    walk(uri, [])
+    return [
+        [Ref(u, pick(labels.get(u, {}), lang, fallbacks) or local_name(u)) for u in path]
+        for path in sorted(paths, key=len)
+    ]
+
+
+def children(src: Source, uri: str, lang: str, fallbacks: Sequence[str] = ()) -> list[TreeNode]:
+    """The narrower concepts of ``uri``, each saying whether it has children."""
+    return _tree_nodes(src.select(named_query("concept_children"), uri=_nn(uri)), lang, fallbacks)
+
+
+# --- the catalogue: vocabulary-wide lists, cached per store version ----------------
+
+
+@dataclass(frozen=True)
+class IndexPage:
+    letters: list[str]
+    letter: str
+    entries: list[TreeNode]
+    total: int
+    offset: int
+    limit: int
+
+
+class Catalog:
+    """Vocabulary-wide views over a :class:`Source`, cached per store version (the
+    vocabularies' ids and load times): whole-vocabulary queries run once per version,
+    then every request is answered from memory and paged."""
+
+    def __init__(self, src: Source, max_entries: int = 64) -> None:
+        self.src = src
+        self._cache: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
+        self._lock = threading.Lock()
+        self._max = max_entries
+
+    def version(self) -> tuple[tuple[str, str, str], ...]:
+        return tuple(
+            (v.id, str(v.loaded_at), str(getattr(v, "content_hash", "")))
+            for v in self.src.vocabularies()
+        )
+
+    def _cached(self, key: tuple[Any, ...], compute: Callable[[], Any]) -> Any:
+        full = (self.version(), *key)
+        with self._lock:
+            if full in self._cache:
+                self._cache.move_to_end(full)
+                return self._cache[full]
+        value = compute()
+        with self._lock:
+            self._cache[full] = value
+            while len(self._cache) > self._max:
+                self._cache.popitem(last=False)
+        return value
+
+    # vocabularies
+    def vocabularies(self) -> list[Any]:
+        return list(self.src.vocabularies())
+
+    def vocabulary(self, vocab_id: str) -> Any:
+        for v in self.src.vocabularies():
+            if v.id == vocab_id:
+                return v
+        raise NotFound(
+            f"no vocabulary {vocab_id!r} in the store",
+            hint="GET /api/vocabularies lists the vocabularies",
+        )
+
+    def vocabulary_of_graph(self, graph: str) -> Any | None:
+        for v in self.src.vocabularies():
+            if v.graph == graph:
+                return v
+        return None
+
+    def default_lang(self, vocab: Any | None) -> str:
+        langs = list(getattr(vocab, "languages", None) or [])
+        return langs[0] if langs else "en"
+
+    # concepts
+    def describe(self, uri: str) -> Description | None:
+        return describe(self.src, uri)
+
+    def view(self, uri: str, lang: str | None = None) -> tuple[Description, ConceptView]:
+        """The description and view of ``uri``; :class:`NotFound` when unknown."""
+        d = describe(self.src, uri)
+        if d is None:
+            raise NotFound(
+                f"no concept, scheme or other resource <{uri}> in the store",
+                hint="check the URI (GET /api/search?q=... finds concepts by label)",
+            )
+        vocab = next((v for g in d.graphs if (v := self.vocabulary_of_graph(g)) is not None), None)
+        default = self.default_lang(vocab)
+        view = build_view(
+            d, _check_lang(lang) or default, vocab=vocab.id if vocab else None, fallbacks=[default]
+        )
+        return d, view
+
+    # hierarchy
+    def top_concepts(self, vocab_id: str, lang: str | None = None) -> list[TreeNode]:
+        """The vocabulary's top concepts, or its roots when it states none."""
+        vocab = self.vocabulary(vocab_id)
+        lang = _check_lang(lang) or self.default_lang(vocab)
+        fb = [self.default_lang(vocab)]
+
+        def compute() -> list[TreeNode]:
+            g = _nn(vocab.graph)
+            rows = self.src.select(named_query("vocab_top_concepts"), g=g)
+            if not rows:
+                rows = self.src.select(named_query("vocab_roots"), g=g)
+            return _tree_nodes(rows, lang, fb)
+
+        return list(self._cached(("top", vocab_id, lang), compute))
+
+    def children(
+        self, uri: str, lang: str | None = None, vocab_id: str | None = None
+    ) -> list[TreeNode]:
+        vocab = self.vocabulary(vocab_id) if vocab_id else None
+        default = self.default_lang(vocab)
+        return children(self.src, uri, _check_lang(lang) or default, [default])
+
+    def collections(self, vocab_id: str, lang: str | None = None) -> list[tuple[Ref, int]]:
+        vocab = self.vocabulary(vocab_id)
+        lang = _check_lang(lang) or self.default_lang(vocab)
+
+        def compute() -> list[tuple[Ref, int]]:
+            rows = self.src.select(named_query("vocab_collections"), g=_nn(vocab.graph))
+            labels: dict[str, dict[str, list[str]]] = {}
+            sizes: dict[str, int] = {}
+            for r in rows:
+                c = r["c"].value
+                labels.setdefault(c, {})
+                if "label" in r:
+                    labels[c].setdefault(_lang(r["label"]), []).append(r["label"].value)
+                sizes[c] = max(sizes.get(c, 0), int(r["members"].value))
+            out = [
+                (Ref(c, pick(ls, lang, [self.default_lang(vocab)]) or local_name(c)), sizes[c])
+                for c, ls in labels.items()
+            ]
+            return sorted(out, key=lambda x: fold(x[0].label))
+
+        return list(self._cached(("collections", vocab_id, lang), compute))
+
+    # alphabetical index
+    def _labels(self, vocab_id: str, lang: str) -> list[tuple[str, str, str]]:
+        """``(folded, label, uri)`` of every concept, one label per concept (in ``lang``,
+        else the vocabulary's language), sorted."""
+        vocab = self.vocabulary(vocab_id)
+
+        def compute() -> list[tuple[str, str, str]]:
+            rows = self.src.select(named_query("vocab_labels"), g=_nn(vocab.graph))
+            per: dict[str, dict[str, list[str]]] = {}
+            for r in rows:
+                per.setdefault(r["c"].value, {}).setdefault(_lang(r["label"]), []).append(
+                    r["label"].value
+                )
+            out = []
+            for uri, labels in per.items():
+                label = pick(labels, lang, [self.default_lang(vocab)])
+                if label:
+                    out.append((fold(label), label, uri))
+            out.sort()
+            return out
+
+        return list(self._cached(("labels", vocab_id, lang), compute))
+
+    def index(
+        self,
+        vocab_id: str,
+        *,
+        lang: str | None = None,
+        letter: str | None = None,
+        offset: int = 0,
+        limit: int = 100,
+    ) -> IndexPage:
+        """One page of the alphabetical index of a vocabulary."""
+        vocab = self.vocabulary(vocab_id)
+        lang = _check_lang(lang) or self.default_lang(vocab)
+        if offset < 0 or not 1 <= limit <= 1000:
+            raise InputError(
+                "offset must be >= 0 and limit between 1 and 1000", where="offset/limit"
+            )
+        labels = self._labels(vocab_id, lang)
+        letters = self._cached(
+            ("letters", vocab_id, lang),
+            lambda: sorted(
+                {index_letter(lbl) for _, lbl, _ in labels}, key=lambda x: (x == "#", x)
+            ),
+        )
+        if letter is None:
+            letter = letters[0] if letters else "A"
+        letter = letter.upper()
+        if letter not in letters and letters:
+            raise NotFound(
+                f"no concept of {vocab_id!r} is filed under {letter!r}",
+                hint="letters: " + " ".join(letters),
+            )
+        chosen = [(lbl, uri) for _, lbl, uri in labels if index_letter(lbl) == letter]
+        page = [TreeNode(uri, lbl, False) for lbl, uri in chosen[offset : offset + limit]]
+        return IndexPage(list(letters), letter, page, len(chosen), offset, limit)
+
+
+def _check_lang(lang: str | None) -> str | None:
+    """A ``lang`` parameter: a BCP 47-looking tag, or ``None``."""
+    if lang is None or lang == "":
+        return None
+    ok = all(part.isalnum() and len(part) <= 8 for part in lang.split("-"))
+    if not ok or len(lang) > 35:
+        raise InputError(
+            f"not a language tag: {lang!r}",
+            where="lang",
+            hint="use a BCP 47 tag such as en, fr or en-GB",
+        )
+    return lang
+
+
+def neighbourhood(view: ConceptView, url: Callable[[str], str]) -> dict[str, Any]:
+    """Nodes and edges around a concept for the little picture on its page."""
+    nodes: dict[str, dict[str, Any]] = {
+        view.uri: {"id": view.uri, "label": view.pref_label, "kind": "self", "href": url(view.uri)}
+    }
+    edges: list[dict[str, str]] = []
+    groups = [("broader", view.broader), ("narrower", view.narrower), ("related", view.related)]
+    groups += [(f"mapping:{k}", v) for k, v in view.mappings.items()]
+    for kind, refs in groups:
+        for r in refs[:24]:
+            nodes.setdefault(
+                r.uri,
+                {"id": r.uri, "label": r.label, "kind": kind.split(":")[0], "href": url(r.uri)},
+            )
+            edges.append({"source": view.uri, "target": r.uri, "kind": kind})
+    return {"nodes": list(nodes.values()), "edges": edges}
+
+
+def serialize(triples: Sequence[Any], fmt: Any) -> bytes:
+    """Triples in an RDF syntax (a :class:`glossary.formats.RdfFormat`), with prefixes."""
+    import pyoxigraph
+
+    from glossary.formats import RdfFormat
+
+    if fmt is RdfFormat.JSONLD:
+        return _jsonld(triples)
+    prefixes = _used_prefixes(triples) if fmt in (RdfFormat.TURTLE, RdfFormat.RDFXML) else None
+    data: bytes | None = pyoxigraph.serialize(triples, format=fmt.oxigraph, prefixes=prefixes)
+    return data or b""
+
+
+def _used_prefixes(triples: Sequence[Any]) -> dict[str, str]:
+    """The prefixes whose namespace some IRI in ``triples`` starts with."""
+    iris = {t.predicate.value for t in triples}
+    iris |= {term.value for t in triples for term in (t.subject, t.object) if _is_iri(term)}
+    iris |= {t.object.datatype.value for t in triples if _is_literal(t.object)}
+    return {p: ns for p, ns in PREFIXES.items() if any(i.startswith(ns) for i in iris)}
+
+
+def _jsonld(triples: Sequence[Any]) -> bytes:
+    """JSON-LD with a context of the usual prefixes (compacted by hand: IRIs of
+    properties become ``prefix:name``; values stay in expanded form, valid JSON-LD)."""
+    import json
+
+    import pyoxigraph
+
+    expanded = json.loads(
+        pyoxigraph.serialize(triples, format=pyoxigraph.RdfFormat.JSON_LD) or b"[]"
+    )
+
+    def compact(iri: str) -> str:
+        for prefix, ns in PREFIXES.items():
+            if iri.startswith(ns) and iri[len(ns) :].replace("-", "").replace("_", "").isalnum():
+                return f"{prefix}:{iri[len(ns) :]}"
+        return iri
+
+    graph = [
+        {compact(k) if not k.startswith("@") else k: v for k, v in node.items()}
+        for node in expanded
+    ]
+    for node in graph:
+        if "@type" in node:
+            node["@type"] = [compact(t) for t in node["@type"]]
+    doc = {"@context": dict(PREFIXES), "@graph": graph}
+    return json.dumps(doc, ensure_ascii=False, indent=1).encode("utf-8")

@@ -1,0 +1,201 @@
+// semantic-glossary: autocomplete, lazily expanded trees, the neighbourhood picture.
+// Vanilla JS, no libraries, nothing fetched from elsewhere.
+(function () {
+  "use strict";
+  const base = document.body.dataset.publicBase || "";
+
+  // The local URL of a concept: its own path under the public base, else /resource?uri=.
+  function localUrl(uri) {
+    if (base && uri.startsWith(base) && uri.indexOf("#") < 0 && uri.length > base.length) {
+      return "/" + uri.slice(base.length);
+    }
+    return "/resource?uri=" + encodeURIComponent(uri);
+  }
+
+  function el(tag, attrs, text) {
+    const node = document.createElement(tag);
+    for (const [k, v] of Object.entries(attrs || {})) node.setAttribute(k, v);
+    if (text !== undefined) node.textContent = text;
+    return node;
+  }
+
+  // --- autocomplete -----------------------------------------------------------------
+  const input = document.getElementById("q");
+  const list = document.getElementById("suggestions");
+  if (input && list) {
+    let items = [];
+    let active = -1;
+    let timer = null;
+    let seq = 0;
+
+    function close() {
+      list.hidden = true;
+      list.replaceChildren();
+      input.setAttribute("aria-expanded", "false");
+      input.removeAttribute("aria-activedescendant");
+      items = [];
+      active = -1;
+    }
+
+    function highlight(i) {
+      active = i;
+      list.querySelectorAll("li").forEach((li, j) => li.setAttribute("aria-selected", String(j === i)));
+      if (i >= 0) input.setAttribute("aria-activedescendant", "sugg-" + i);
+    }
+
+    function go(i) {
+      if (i >= 0 && i < items.length) window.location.href = localUrl(items[i].uri);
+    }
+
+    function render(results) {
+      list.replaceChildren();
+      items = results;
+      active = -1;
+      if (!results.length) {
+        list.appendChild(el("li", { class: "empty", role: "option", "aria-disabled": "true" }, "No match"));
+      }
+      results.forEach((r, i) => {
+        const li = el("li", { id: "sugg-" + i, role: "option", "aria-selected": "false" });
+        li.appendChild(el("span", { class: "pref" }, r.prefLabel || r.uri));
+        if (r.matchedLabel && r.matchedLabel !== r.prefLabel) {
+          const m = el("span", { class: "matched" }, r.matchedLabel);
+          if (r.lang) m.appendChild(el("span", { class: "lang" }, r.lang));
+          li.appendChild(m);
+        } else if (r.lang) {
+          li.appendChild(el("span", { class: "lang" }, r.lang));
+        }
+        if (r.vocab) li.appendChild(el("span", { class: "vocab" }, r.vocab));
+        li.addEventListener("mousedown", (e) => { e.preventDefault(); go(i); });
+        list.appendChild(li);
+      });
+      list.hidden = false;
+      input.setAttribute("aria-expanded", "true");
+    }
+
+    async function suggest() {
+      const q = input.value.trim();
+      if (q.length < 2) { close(); return; }
+      const mine = ++seq;
+      try {
+        const resp = await fetch("/api/search?limit=8&q=" + encodeURIComponent(q), { headers: { Accept: "application/json" } });
+        if (!resp.ok || mine !== seq) return;
+        const data = await resp.json();
+        if (mine === seq) render(data.results || []);
+      } catch (err) {
+        close();
+      }
+    }
+
+    input.addEventListener("input", () => { clearTimeout(timer); timer = setTimeout(suggest, 120); });
+    input.addEventListener("keydown", (e) => {
+      if (e.key === "ArrowDown" && items.length) { e.preventDefault(); highlight((active + 1) % items.length); }
+      else if (e.key === "ArrowUp" && items.length) { e.preventDefault(); highlight((active - 1 + items.length) % items.length); }
+      else if (e.key === "Enter") { e.preventDefault(); go(active >= 0 ? active : 0); }
+      else if (e.key === "Escape") { close(); }
+    });
+    input.addEventListener("blur", () => setTimeout(close, 150));
+    input.form.addEventListener("submit", (e) => e.preventDefault());
+  }
+
+  // --- lazily expanded trees --------------------------------------------------------
+  async function expand(li, button) {
+    const open = button.getAttribute("aria-expanded") === "true";
+    const sub = li.querySelector(":scope > ul");
+    if (open) { button.setAttribute("aria-expanded", "false"); button.textContent = "▸"; if (sub) sub.hidden = true; return; }
+    button.setAttribute("aria-expanded", "true");
+    button.textContent = "▾";
+    if (sub) { sub.hidden = false; return; }
+    const lang = li.closest(".tree").dataset.lang || "";
+    const resp = await fetch("/api/children?uri=" + encodeURIComponent(li.dataset.uri) + "&lang=" + encodeURIComponent(lang));
+    if (!resp.ok) return;
+    const data = await resp.json();
+    const ul = el("ul");
+    for (const c of data.children) {
+      const item = el("li", { "data-uri": c.uri });
+      if (c.hasChildren) {
+        item.className = "has-children";
+        item.appendChild(el("button", { class: "toggle", "aria-expanded": "false", "aria-label": "Show narrower concepts of " + c.prefLabel }, "▸"));
+      }
+      item.appendChild(el("a", { href: localUrl(c.uri) }, c.prefLabel));
+      ul.appendChild(item);
+    }
+    if (data.more) ul.appendChild(el("li", { class: "muted" }, "… " + data.more + " more"));
+    li.appendChild(ul);
+  }
+  document.addEventListener("click", (e) => {
+    const button = e.target.closest && e.target.closest(".tree button.toggle");
+    if (button) expand(button.parentElement, button);
+  });
+
+  // --- the neighbourhood picture ----------------------------------------------------
+  const holder = document.getElementById("graph");
+  const dataEl = document.getElementById("graph-data");
+  if (holder && dataEl) {
+    const data = JSON.parse(dataEl.textContent);
+    const NS = "http://www.w3.org/2000/svg";
+    const W = 640, H = 360, cx = W / 2, cy = H / 2;
+    const svg = document.createElementNS(NS, "svg");
+    svg.setAttribute("viewBox", `0 0 ${W} ${H}`);
+    svg.setAttribute("role", "img");
+    svg.setAttribute("class", "neighbourhood-svg");
+    const groups = { broader: [], narrower: [], related: [], mapping: [] };
+    let self = null;
+    for (const n of data.nodes) {
+      if (n.kind === "self") self = n; else (groups[n.kind] || groups.related).push(n);
+    }
+    // Broader above, narrower below, related on the left, mappings on the right.
+    function place(nodes, x0, y0, x1, y1) {
+      const k = nodes.length;
+      nodes.forEach((n, i) => {
+        const t = k === 1 ? 0.5 : i / (k - 1);
+        n.x = x0 + (x1 - x0) * t; n.y = y0 + (y1 - y0) * t;
+      });
+    }
+    function spread(nodes, y) {
+      const k = nodes.length;
+      const span = Math.min(W - 120, 150 * k);
+      place(nodes, cx - span / 2 + (k > 1 ? 0 : span / 2), y, cx + span / 2 - (k > 1 ? 0 : span / 2), y);
+    }
+    spread(groups.broader, 50);
+    spread(groups.narrower, H - 50);
+    place(groups.related, 95, 110, 95, H - 110);
+    place(groups.mapping, W - 95, 110, W - 95, H - 110);
+    if (self) { self.x = cx; self.y = cy; }
+    const byId = new Map(data.nodes.map((n) => [n.id, n]));
+    for (const e of data.edges) {
+      const a = byId.get(e.source), b = byId.get(e.target);
+      if (!a || !b) continue;
+      const line = document.createElementNS(NS, "line");
+      line.setAttribute("x1", a.x); line.setAttribute("y1", a.y);
+      line.setAttribute("x2", b.x); line.setAttribute("y2", b.y);
+      line.setAttribute("class", "edge " + e.kind.split(":")[0]);
+      svg.appendChild(line);
+    }
+    for (const n of data.nodes) {
+      if (n.x === undefined) continue;
+      const a = document.createElementNS(NS, "a");
+      a.setAttribute("href", n.href);
+      a.setAttribute("class", "node " + n.kind);
+      const label = n.label.length > 24 ? n.label.slice(0, 23) + "…" : n.label;
+      const title = document.createElementNS(NS, "title");
+      title.textContent = n.label + " (" + n.kind + ")";
+      const text = document.createElementNS(NS, "text");
+      text.setAttribute("x", n.x); text.setAttribute("y", n.y + 4);
+      text.setAttribute("text-anchor", "middle");
+      text.textContent = label;
+      const rect = document.createElementNS(NS, "rect");
+      const w = Math.max(60, label.length * 7.4 + 20);
+      rect.setAttribute("x", n.x - w / 2); rect.setAttribute("y", n.y - 14);
+      rect.setAttribute("width", w); rect.setAttribute("height", 28);
+      rect.setAttribute("rx", 14);
+      a.append(title, rect, text);
+      svg.appendChild(a);
+    }
+    const legend = document.createElementNS(NS, "text");
+    legend.setAttribute("x", 8); legend.setAttribute("y", H - 8);
+    legend.setAttribute("class", "legend");
+    legend.textContent = "above: broader · below: narrower · left: related · right: mappings";
+    svg.appendChild(legend);
+    holder.appendChild(svg);
+  }
+})();

@@ -1,0 +1,1 @@
+"""Browser tests, and the linked-data fixture store the linked-data tests share."""
