@@ -498,6 +498,16 @@ def _read_sources_yaml(
             kind = "Person"
         if name in agents:
             problems.add(path, line, f"agent {name!r} is listed twice", "keep one entry")
+        same_uri = [a for a in agents if a != name and slugify(a) == slugify(name)]
+        if same_uri or not slugify(name):
+            problems.add(
+                path,
+                line,
+                f"agent {name!r} would get the same URI as {same_uri[0]!r}"
+                if same_uri
+                else f"agent name {name!r} has no letters or digits",
+                "agents' URIs are made from their names: make the names differ in letters",
+            )
         agents[name] = Agent(name, str(kind), entry.data.get("url"), entry.data.get("note"))
     sources: dict[str, Source] = {}
     for i, _item in enumerate(fields.data.get("sources") or []):
@@ -844,6 +854,23 @@ def _check_cycles(terms: dict[str, Term], problems: _Problems) -> None:
             visit(tid, [])
 
 
+def _check_tag_spellings(terms: dict[str, Term], problems: _Problems) -> None:
+    """Two spellings of one tag ("Greek letters", "greek-letters") would be one
+    collection with two preferred labels in one language."""
+    first: dict[str, str] = {}
+    for tid in sorted(terms):
+        term = terms[tid]
+        for tag, line in term.ids("tags"):
+            seen = first.setdefault(slugify(tag), tag)
+            if seen != tag:
+                problems.add(
+                    term.path,
+                    line,
+                    f"tag {tag!r} is the same tag as {seen!r}, spelt differently",
+                    f"write it {seen!r} everywhere",
+                )
+
+
 def read_glossary(terms_dir: Path | None = None, *, base: str | None = None) -> Glossary:
     """Read and check every file of a terms directory (no RDF yet)."""
     from glossary.config import terms_dir as bundled_terms_dir
@@ -897,6 +924,7 @@ def read_glossary(terms_dir: Path | None = None, *, base: str | None = None) -> 
     for term in glossary.terms.values():
         _check_term(term, glossary, problems)
     _check_cycles(glossary.terms, problems)
+    _check_tag_spellings(glossary.terms, problems)
     problems.raise_if_any()
     return glossary
 

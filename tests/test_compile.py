@@ -406,3 +406,41 @@ def test_the_format_doc_lists_every_key() -> None:
     for key in TERM_KEYS | DEFINITION_KEYS:
         assert re.search(rf"\b{key}\b", doc), f"{key!r} is not documented in docs/term-format.md"
     assert "definitions" in example_keys and "sense_of" in example_keys
+
+
+def test_one_tag_spelt_two_ways_is_an_error(terms: Path) -> None:
+    path = terms / "gamma.md"
+    path.write_text(
+        path.read_text().replace("source: handbook", "source: handbook\ntags: [greek letters]")
+    )
+    with pytest.raises(TermFileError) as info:
+        compile_terms(terms)
+    assert info.value.where == f"{path}:4"
+    assert "same tag as 'Greek Letters'" in info.value.message
+
+
+def test_agents_whose_names_give_one_uri(terms: Path) -> None:
+    path = terms / "sources.yaml"
+    path.write_text(path.read_text() + "  - name: bo  tester\n")
+    with pytest.raises(TermFileError, match="same URI as 'Bo Tester'"):
+        compile_terms(terms)
+
+
+@pytest.mark.parametrize("seed", ["1", "2"])
+def test_output_does_not_depend_on_the_hash_seed(seed: str) -> None:
+    import hashlib
+    import subprocess
+    import sys
+
+    code = (
+        "import hashlib, sys\n"
+        "from glossary.compile import compile_terms, to_turtle\n"
+        f"print(hashlib.sha256(to_turtle(compile_terms({str(VALID)!r})).encode()).hexdigest())\n"
+    )
+    env = {"PYTHONHASHSEED": seed, "PATH": "/usr/bin:/bin"}
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env,
+        cwd=Path(__file__).resolve().parent.parent,
+    )  # fmt: skip
+    expected = hashlib.sha256(to_turtle(compile_terms(VALID)).encode()).hexdigest()
+    assert out.stdout.strip() == expected
