@@ -376,8 +376,8 @@ class Term:
         value = self.get(key)
         if value is None:
             return []
-        if isinstance(value, str):
-            return [(value, self.fields.line(key))]
+        if not isinstance(value, list):  # a single id (anything else is reported as a type error)
+            return [(str(value), self.fields.line(key))]
         return [(str(v), self.fields.item_line(key, i)) for i, v in enumerate(value)]
 
 
@@ -454,7 +454,26 @@ def _read_glossary_yaml(path: Path, problems: _Problems) -> tuple[str, dict[str,
             fields.line("title" if "title" in fields.data else None),
             "the glossary needs a 'title'",
         )
+    languages = fields.data.get("languages", ["en"])
+    if isinstance(languages, str):
+        languages = [languages]
+    if not (
+        isinstance(languages, list)
+        and languages
+        and all(isinstance(x, str) and _LANG_TAG.match(x) for x in languages)
+    ):
+        problems.add(path, fields.line("languages"), "'languages' must be a list of language tags",
+                     "e.g. languages: [en]")  # fmt: skip
+        languages = ["en"]
+    fields.data["languages"] = languages
+    license_uri = fields.data.get("license")
+    if license_uri is not None and not re.match(r"^https?://\S+$", str(license_uri)):
+        problems.add(path, fields.line("license"), "'license' must be the URI of a licence",
+                     "e.g. license: https://creativecommons.org/licenses/by/4.0/")  # fmt: skip
     return base, fields.data
+
+
+_LANG_TAG = re.compile(r"^[a-zA-Z]{1,8}(?:-[a-zA-Z0-9]{1,8})*$")
 
 
 def _is_base_uri(base: str) -> bool:
@@ -476,6 +495,10 @@ def _read_sources_yaml(
     if fields is None:
         return {}, {}
     _unknown_keys(fields, frozenset({"sources", "agents"}), path, problems, "sources.yaml")
+    for key in ("sources", "agents"):
+        if not isinstance(fields.data.get(key) or [], list):
+            problems.add(path, fields.line(key), f"'{key}' must be a list of mappings")
+            fields.data[key] = []
     agents: dict[str, Agent] = {}
     for i, _item in enumerate(fields.data.get("agents") or []):
         entry = fields.item_map("agents", i)
@@ -540,6 +563,13 @@ def _read_sources_yaml(
                     f"source {sid!r} names {name!r}, who is not an agent",
                     _did_you_mean(name, agents) or "add them under 'agents:'",
                 )
+        date = entry.data.get("date")
+        if date is not None and not (
+            isinstance(date, datetime.date) or re.fullmatch(r"\d{4}(-\d{2})?", str(date))
+        ):
+            problems.add(path, entry.line("date"), f"date {date!r} is not a date",
+                         "write 2022, 2022-04 or 2022-04-03")  # fmt: skip
+            entry.data.pop("date")
         sources[sid] = Source(sid, title, creators, dict(entry.data))
     return sources, agents
 
@@ -589,7 +619,7 @@ def _read_term(path: Path, term_id: str, default_lang: str, problems: _Problems)
         )
         title = term_id
     lang = _text(fields, "lang", path, problems) or default_lang
-    if not re.match(r"^[a-zA-Z]{1,8}(?:-[a-zA-Z0-9]{1,8})*$", lang):
+    if not _LANG_TAG.match(lang):
         problems.add(path, fields.line("lang"), f"{lang!r} is not a language tag", "e.g. en")
         lang = default_lang
     return Term(term_id, path, fields, lang, title.strip(), "\n".join(body_lines).strip())
@@ -663,6 +693,7 @@ def _check_term(term: Term, glossary: Glossary, problems: _Problems) -> None:
 
     # The definitions and who said them.
     source = fields.data.get("source")
+    source = source if isinstance(source, str) else None  # a wrong type is reported above
     if isinstance(source, str) and source not in glossary.sources:
         problems.add(
             path,
@@ -696,7 +727,12 @@ def _check_term(term: Term, glossary: Glossary, problems: _Problems) -> None:
                 None,
             )
         )
-    for i, _item in enumerate(fields.data.get("definitions") or []):
+    listed = fields.data.get("definitions") or []
+    if not isinstance(listed, list):
+        problems.add(path, fields.line("definitions"), "'definitions' must be a list",
+                     "write each definition as an entry '- text: ...'")  # fmt: skip
+        listed = []
+    for i, _item in enumerate(listed):
         entry = fields.item_map("definitions", i)
         line = fields.item_line("definitions", i)
         if entry is None:
@@ -890,8 +926,7 @@ def read_glossary(terms_dir: Path | None = None, *, base: str | None = None) -> 
             hint="e.g. --base https://example.org/glossary/",
         )
     sources, agents = _read_sources_yaml(directory / "sources.yaml", problems)
-    languages = meta.get("languages") or ["en"]
-    default_lang = str(languages[0]) if isinstance(languages, list) and languages else "en"
+    default_lang = str(meta.get("languages", ["en"])[0])
     glossary = Glossary(base or file_base, meta, sources, agents, {})
     seen: dict[str, Path] = {}
     for path in sorted(directory.rglob("*.md")):

@@ -444,3 +444,58 @@ def test_output_does_not_depend_on_the_hash_seed(seed: str) -> None:
     )  # fmt: skip
     expected = hashlib.sha256(to_turtle(compile_terms(VALID)).encode()).hexdigest()
     assert out.stdout.strip() == expected
+
+
+@pytest.mark.parametrize(
+    "front_matter",
+    [
+        "title: X\nsource: handbook\nbroader: 5",
+        "title: X\nsource: handbook\ntags: {a: b}",
+        "title: X\nsource: handbook\naliases: [1, [2]]",
+        "title: X\nsource: [handbook, forum]",
+        "title: X\nsource: handbook\ndefinitions: a text",
+        "title: X\nsource: handbook\ndefinitions: [[1]]",
+        "title: X\nsource: handbook\ndefinitions:\n  - text: {a: 1}",
+        "title: X\nsource: handbook\nscope_note: {a: 1}",
+        "title: X\nsource: handbook\nscope_note: [{source: forum}]",
+        "title: [X]\nsource: handbook",
+        "title: X\nsource: handbook\nlang: 'not a tag'",
+        "title: X\nsource: handbook\ntop: maybe",
+        "title: X\nsource: handbook\ncreated: yesterday",
+        "title: X\nsource: handbook\nsee_also: [not-a-uri]",
+        "title: X\nsource: handbook\nsense_of: [alpha, beta]",
+        "title: X\nsource: handbook\nrelated: [x]",
+        "- a list\n- not a mapping",
+        "just text",
+        "",
+        "title: X\nsource: handbook\nauthor: [Nobody]",
+    ],
+)
+def test_malformed_values_give_a_term_file_error(terms: Path, front_matter: str) -> None:
+    """Wrong types never end in a traceback: always a TermFileError with file and line."""
+    path = terms / "x.md"
+    path.write_text(f"---\n{front_matter}\n---\nA body.\n")
+    with pytest.raises(TermFileError) as info:
+        compile_terms(terms)
+    assert info.value.where is not None and info.value.where.startswith(f"{path}:")
+
+
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [("languages", "5"), ("languages", "[]"), ("license", "CC-BY"), ("base", "/relative/")],
+)
+def test_malformed_glossary_yaml(terms: Path, key: str, value: str) -> None:
+    path = terms / "glossary.yaml"
+    lines = [ln for ln in path.read_text().splitlines() if not ln.startswith(f"{key}:")]
+    path.write_text("\n".join([*lines, f"{key}: {value}"]) + "\n")
+    with pytest.raises(TermFileError) as info:
+        compile_terms(terms)
+    assert info.value.where == f"{path}:{len(lines) + 1}"
+
+
+def test_a_source_date_must_be_a_date(terms: Path) -> None:
+    path = terms / "sources.yaml"
+    path.write_text(path.read_text().replace("date: 2021-03", "date: March 2021"))
+    with pytest.raises(TermFileError, match="not a date") as info:
+        compile_terms(terms)
+    assert info.value.where == f"{path}:5"
