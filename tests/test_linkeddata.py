@@ -96,7 +96,13 @@ CASES = [
     ("/ldtest/no-such-concept", "application/json", 404, PROBLEM, False),
     ("/ldtest/no-such-concept.ttl", None, 404, HTML, False),
     ("/resource?uri=" + quote("http://example.org/nothing", safe=""), TTL, 404, PROBLEM, False),
-    ("/resource?uri=" + quote("http://example.org/hashvocab#C9", safe=""), TTL, 404, PROBLEM, False),
+    (
+        "/resource?uri=" + quote("http://example.org/hashvocab#C9", safe=""),
+        TTL,
+        404,
+        PROBLEM,
+        False,
+    ),
     ("/resource", None, 400, PROBLEM, False),
     ("/resource?uri=not%20a%20uri", None, 400, PROBLEM, False),
 ]
@@ -155,14 +161,18 @@ def test_turtle_is_the_concise_bounded_description(client):  # type: ignore[no-u
     assert len(list(store.quads_for_pattern(me, nn(skos + "broader"), None))) == 2
     # the attributed definition node (an IRI the concept owns), its creator's name
     definition = nn(CONCEPT_URI + "#definition-1")
-    creator = next(store.quads_for_pattern(definition, nn("http://purl.org/dc/terms/creator"), None))
+    creator = next(
+        store.quads_for_pattern(definition, nn("http://purl.org/dc/terms/creator"), None)
+    )
     names = list(store.quads_for_pattern(creator.object, nn("https://schema.org/name"), None))
     assert [q.object.value for q in names] == ["Tom Ross"]
     source = next(store.quads_for_pattern(definition, nn("http://purl.org/dc/terms/source"), None))
     assert list(store.quads_for_pattern(source.object, nn("https://schema.org/url"), None))
     # labels of the concepts it points to, in every language
     broader = nn(LD + "leadership")
-    labels = {q.object.value for q in store.quads_for_pattern(broader, nn(skos + "prefLabel"), None)}
+    labels = {
+        q.object.value for q in store.quads_for_pattern(broader, nn(skos + "prefLabel"), None)
+    }
     assert labels == {"leadership", "direction"}
     # the deprecated concept that names it as replacement
     old = nn(LD + "old-term")

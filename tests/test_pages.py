@@ -1,0 +1,228 @@
+"""HTML pages: home, vocabulary (hierarchy, index, collections), concept pages;
+escaping of everything that comes from data; schema.org JSON-LD; languages."""
+
+from __future__ import annotations
+
+import json
+import re
+from html.parser import HTMLParser
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+from e2e.support import LD, build_ld_store, make_app
+
+
+@pytest.fixture(scope="module")
+def client(tmp_path_factory):  # type: ignore[no-untyped-def]
+    path = build_ld_store(tmp_path_factory.mktemp("ldpages"))
+    return make_app(path).test_client()
+
+
+class _Scripts(HTMLParser):
+    """Collects the text of every <script> element and the src/href of every asset."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.scripts: list[tuple[dict[str, str | None], str]] = []
+        self.assets: list[str] = []
+        self._current: dict[str, str | None] | None = None
+
+    def handle_starttag(self, tag, attrs):  # type: ignore[no-untyped-def]
+        a = dict(attrs)
+        if tag == "script":
+            self._current = a
+            self.scripts.append((a, ""))
+        if tag in ("script", "img") and a.get("src"):
+            self.assets.append(a["src"] or "")
+        if tag == "link" and a.get("rel") == "stylesheet":
+            self.assets.append(a.get("href") or "")
+
+    def handle_data(self, data):  # type: ignore[no-untyped-def]
+        if self._current is not None and self.scripts:
+            attrs, text = self.scripts[-1]
+            self.scripts[-1] = (attrs, text + data)
+
+    def handle_endtag(self, tag):  # type: ignore[no-untyped-def]
+        if tag == "script":
+            self._current = None
+
+
+def _parse(html: str) -> _Scripts:
+    p = _Scripts()
+    p.feed(html)
+    return p
+
+
+def page(client, path: str) -> str:  # type: ignore[no-untyped-def]
+    resp = client.get(path, headers={"Accept": "text/html"})
+    assert resp.status_code == 200, resp.get_data(as_text=True)[:300]
+    assert resp.mimetype == "text/html"
+    return resp.get_data(as_text=True)
+
+
+def test_home_lists_vocabularies_with_counts(client):  # type: ignore[no-untyped-def]
+    html = page(client, "/")
+    assert 'href="/vocab/ldtest/"' in html and "LD test vocabulary" in html
+    row = html.split('href="/vocab/ldtest/"', 1)[1].split("</tr>", 1)[0]
+    assert '<td class="num">6</td>' in row  # concepts, from the store's load-time counts
+    assert 'id="q"' in html and 'role="combobox"' in html  # the search box
+
+
+def test_no_external_assets(client):  # type: ignore[no-untyped-def]
+    for path in ("/", "/vocab/ldtest/", "/ldtest/community-led"):
+        parsed = _parse(page(client, path))
+        for asset in parsed.assets:
+            assert asset.startswith("/static/"), asset
+            resp = client.get(asset)
+            resp.close()
+            assert resp.status_code == 200
+
+
+def test_concept_page_shows_definition_with_author_and_source(client):  # type: ignore[no-untyped-def]
+    html = page(client, "/ldtest/community-led")
+    assert "<h1" in html and "community-led</h1>" in html
+    assert "Community being prioritised in terms of mission and values." in html
+    assert '<span class="author"><a href="/ldtest/_agent/tom-ross">Tom Ross</a></span>' in html
+    assert 'href="https://example.org/forum/community-led"' in html  # a link to the source
+    assert "Community-led forum thread" in html
+    # broader (polyhierarchy: two breadcrumb paths), related, labels in every language
+    assert html.count('<nav class="breadcrumbs"') == 1
+    crumbs = html.split('<nav class="breadcrumbs"', 1)[1].split("</nav>", 1)[0]
+    assert crumbs.count("<ol>") == 2
+    assert 'href="/ldtest/community"' in crumbs and 'href="/ldtest/leadership"' in crumbs
+    assert 'href="/ldtest/member"' in html
+    assert "mené par la communauté" in html
+    # links to each RDF format and a prefilled SPARQL query
+    for suffix in ("ttl", "jsonld", "rdf", "nt"):
+        assert f'href="/ldtest/community-led.{suffix}"' in html
+    link = re.search(r'class="sparql" href="([^"]+)"', html)
+    assert link is not None
+    query = parse_qs(urlparse(link.group(1).replace("&amp;", "&")).query)["query"][0]
+    assert f"<{LD}community-led>" in query
+
+
+def test_sparql_link_query_fetches_the_concept(client):  # type: ignore[no-untyped-def]
+    """The prefilled query is valid SPARQL and returns the concept's statements (run here
+    on the store itself, as /sparql runs it)."""
+    from service import get_store
+
+    html = page(client, "/ldtest/community-led")
+    link = re.search(r'class="sparql" href="([^"]+)"', html)
+    assert link is not None
+    query = parse_qs(urlparse(link.group(1).replace("&amp;", "&")).query)["query"][0]
+    with client.application.app_context():
+        ox = get_store().oxigraph()
+        values = {s["value"].value for s in ox.query(query, use_default_graph_as_union=True)}
+    assert "community-led" in values
+
+
+def test_schema_org_json_ld_is_embedded_and_escaped(client):  # type: ignore[no-untyped-def]
+    for path, name in (
+        ("/ldtest/community-led", "community-led"),
+        ("/ldtest/xss", "<script>alert(1)</script> <b>bold</b>"),
+    ):
+        html = page(client, path)
+        scripts = [t for a, t in _parse(html).scripts if a.get("type") == "application/ld+json"]
+        assert len(scripts) == 1
+        assert "</" not in scripts[0]  # nothing in it can close the script element
+        data = json.loads(scripts[0])
+        assert data["@type"] == "DefinedTerm"
+        assert data["name"] == name
+        assert data["inDefinedTermSet"][0]["@id"] == "https://w3id.org/semantic-glossary/ldtest"
+    scheme = _parse(page(client, "/ldtest")).scripts
+    data = json.loads(next(t for a, t in scheme if a.get("type") == "application/ld+json"))
+    assert data["@type"] == "DefinedTermSet"
+
+
+def test_markup_in_labels_shows_as_text(client):  # type: ignore[no-untyped-def]
+    html = page(client, "/ldtest/xss")
+    assert "<script>alert" not in html and "<b>bold</b>" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; &lt;b&gt;bold&lt;/b&gt;" in html
+    assert "<script>alert(2)" not in html
+    # the label also appears escaped where it is a link (in its broader's page)
+    parent = page(client, "/ldtest/community")
+    assert "<script>alert" not in parent
+    assert "&lt;b&gt;bold&lt;/b&gt;" in parent
+    # the neighbourhood data is JSON inside a script: escaped too
+    graph = [t for a, t in _parse(parent).scripts if a.get("id") == "graph-data"]
+    assert graph and "</" not in graph[0]
+    assert any(n["label"].startswith("<script>") for n in json.loads(graph[0])["nodes"])
+
+
+def test_neighbourhood_data_links_every_node(client):  # type: ignore[no-untyped-def]
+    html = page(client, "/ldtest/community-led")
+    raw = next(t for a, t in _parse(html).scripts if a.get("id") == "graph-data")
+    data = json.loads(raw)
+    kinds = {n["kind"] for n in data["nodes"]}
+    assert kinds == {"self", "broader", "related"}
+    for node in data["nodes"]:
+        assert client.get(node["href"], headers={"Accept": "text/html"}).status_code == 200
+
+
+def test_lang_picks_the_display_language(client):  # type: ignore[no-untyped-def]
+    html = page(client, "/ldtest/community-led?lang=fr")
+    assert 'lang="fr">mené par la communauté</h1>' in html
+    default = page(client, "/ldtest/community")
+    assert 'lang="en">community</h1>' in default  # the vocabulary's main language
+    de = page(client, "/ldtest/community?lang=de")
+    assert 'lang="de">Gemeinschaft</h1>' in de
+    assert (
+        client.get("/ldtest/community?lang=%3Cx%3E", headers={"Accept": "text/html"}).status_code
+        == 400
+    )
+
+
+def test_deprecated_concept_page(client):  # type: ignore[no-untyped-def]
+    html = page(client, "/ldtest/old-term")
+    assert "Deprecated." in html
+    assert '<a class="replacement" href="/ldtest/community-led">community-led</a>' in html
+
+
+def test_vocabulary_page_tree_index_collections(client):  # type: ignore[no-untyped-def]
+    html = page(client, "/vocab/ldtest/")
+    # two schemes, each with its own top concepts
+    assert "LD test vocabulary" in html and "Second scheme" in html
+    assert (
+        'data-uri="https://w3id.org/semantic-glossary/ldtest/community" class="has-children"'
+        in html
+    )
+    assert (
+        'data-uri="https://w3id.org/semantic-glossary/ldtest/leadership" class="has-children"'
+        in html
+    )
+    # letters of the alphabetical index, collections, dumps
+    assert 'href="/vocab/ldtest/index?letter=C&amp;lang=en"' in html
+    assert 'href="/ldtest/_tag/people">people</a>' in html
+    assert 'href="/dumps/ldtest.ttl"' in html
+    assert "creativecommons.org/licenses/by/4.0/" in html
+
+
+def test_alphabetical_index_pages(client):  # type: ignore[no-untyped-def]
+    html = page(client, "/vocab/ldtest/index?letter=C")
+    assert 'href="/ldtest/community"' in html and 'href="/ldtest/community-led"' in html
+    assert 'href="/ldtest/member"' not in html
+    fr = page(client, "/vocab/ldtest/index?letter=M&lang=fr")
+    assert "mené par la communauté" in fr
+    assert client.get("/vocab/ldtest/index?letter=Q").status_code == 404
+    assert client.get("/vocab/ldtest/index?page=x").status_code == 400
+    assert client.get("/vocab/ldtest/index?letter=C&page=9").status_code == 404
+
+
+def test_unknown_vocabulary_is_a_friendly_404(client):  # type: ignore[no-untyped-def]
+    resp = client.get("/vocab/nope/", headers={"Accept": "text/html"})
+    assert resp.status_code == 404 and resp.mimetype == "text/html"
+    assert "no vocabulary" in resp.get_data(as_text=True)
+    machine = client.get("/vocab/nope/", headers={"Accept": "application/json"})
+    assert machine.status_code == 404 and machine.mimetype == "application/problem+json"
+
+
+def test_scheme_page_lists_top_concepts(client):  # type: ignore[no-untyped-def]
+    html = page(client, "/ldtest/scheme-b")
+    assert "Concept scheme" in html
+    assert 'href="/ldtest/leadership">leadership</a>' in html
+
+
+def test_collection_page_lists_members(client):  # type: ignore[no-untyped-def]
+    html = page(client, "/ldtest/_tag/people")
+    assert "Collection" in html
+    assert 'href="/ldtest/member">member</a>' in html
