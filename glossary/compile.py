@@ -234,8 +234,14 @@ class _Problems:
         self.items.append(Problem(where, message, hint))
 
     def raise_if_any(self) -> None:
+        """One error listing every problem, in file order, then line order."""
         if self.items:
-            raise TermFilesError(self.items)
+            raise TermFilesError(sorted(self.items, key=_file_and_line))
+
+
+def _file_and_line(problem: Problem) -> tuple[str, int]:
+    file, _, line = problem.where.rpartition(":")
+    return (file, int(line)) if line.isdigit() else (problem.where, 0)
 
 
 def _did_you_mean(word: str, choices: Iterable[str]) -> str | None:

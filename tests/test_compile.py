@@ -94,6 +94,7 @@ def test_all_errors_are_reported_at_once(terms: Path) -> None:
         f"{terms / 'unknown-reference.md'}:6",
         f"{terms / 'yaml-syntax.md'}:4",
     }
+    assert [p.where for p in problems] == sorted(wheres)  # in file order
     text = str(info.value)
     assert all(where in text for where in wheres), text
     assert "3 problems" in text
