@@ -7,9 +7,9 @@ Two engines share one set of shapes, so every check is declared as data:
   ``$this`` itself) run ONCE over the whole graph, in pyoxigraph, instead of once per
   focus node. Cross-concept checks (cycles, transitive S27, unidirectional links) would
   otherwise grow quadratically. A global shape marked
-  ``gls:evaluatedOn gls:LanguageTaggedTriples`` runs in rdflib on the parsed graph's
-  language-tagged literals instead (pyoxigraph normalises tags and refuses ill-formed
-  ones, so there the check could not fail).
+  ``gls:evaluatedOn gls:LanguageTaggedTriples`` (its query judges each triple alone, by
+  its literal's language tag) also runs in rdflib over the triples whose tag pyoxigraph
+  refused to hold (it accepts only well-formed BCP 47 tags, and lower-cases them).
 
 A global query's solutions are results: ``?this`` the focus node, ``?path`` and
 ``?value`` when bound; ``{?var}`` in the shape's ``sh:message`` is replaced by the
@@ -373,10 +373,10 @@ def validate_graph(graph: rdflib.Graph, *, on_step: Step | None = None) -> Repor
 
     for shape in shapes.global_shapes:
         start = time.perf_counter()
-        if shape.on_tagged_literals:
-            results += _run_global_rdflib(_tagged_triples(graph), shape)
-        else:
-            results += _run_global_oxigraph(store, shape)
+        results += _run_global_oxigraph(store, shape)
+        if shape.on_tagged_literals and store.refused:
+            # the triples whose language tag pyoxigraph refused: the same query, in rdflib
+            results += _run_global_rdflib(_graph_of(store.refused), shape)
         timings[shape.iri.removeprefix(GLS)] = time.perf_counter() - start
         if on_step:
             on_step(shape.iri.removeprefix(GLS))
@@ -560,6 +560,7 @@ class _Copy:
 
     store: pyoxigraph.Store
     back: dict[Any, str]  # pyoxigraph term -> rdflib N3
+    refused: list[tuple[Any, Any, Any]]  # rdflib triples with a tag pyoxigraph refuses
 
 
 def _to_oxigraph(graph: rdflib.Graph) -> _Copy:
@@ -584,23 +585,32 @@ def _to_oxigraph(graph: rdflib.Graph) -> _Copy:
             back[ot] = t.n3()
         else:
             ot = _literal(ox, t)
+            if ot is None:
+                return None
         terms[t] = ot
         return ot
 
-    quads = [ox.Quad(node(s), node(p), node(o)) for s, p, o in graph]
+    refused: list[tuple[Any, Any, Any]] = []
+    quads = []
+    for s, p, o in graph:
+        oo = node(o)
+        if oo is None:  # kept as a plain string, and set aside for the tag check
+            refused.append((s, p, o))
+            oo = ox.Literal(str(o))
+        quads.append(ox.Quad(node(s), node(p), oo))
     store = ox.Store()
     store.bulk_extend(quads)
-    return _Copy(store=store, back=back)
+    return _Copy(store=store, back=back, refused=refused)
 
 
 def _literal(ox: Any, lit: Any) -> Any:
+    """The pyoxigraph literal, or ``None`` when pyoxigraph refuses its language tag
+    (it accepts only well-formed BCP 47 tags)."""
     if lit.language:
         try:
             return ox.Literal(str(lit), language=lit.language)
         except ValueError:
-            # An ill-formed tag pyoxigraph refuses: kept as a plain string here (the
-            # tag itself is checked on the parsed graph, gls:LanguageTagWellFormed).
-            return ox.Literal(str(lit))
+            return None
     if lit.datatype:
         return ox.Literal(str(lit), datatype=ox.NamedNode(str(lit.datatype)))
     return ox.Literal(str(lit))
@@ -623,14 +633,12 @@ def _run_global_oxigraph(copy: _Copy, shape: GlobalShape) -> list[Result]:
     return results
 
 
-def _tagged_triples(graph: rdflib.Graph) -> rdflib.Graph:
-    """The triples of ``graph`` whose object is a language-tagged literal."""
+def _graph_of(triples: Iterable[tuple[Any, Any, Any]]) -> rdflib.Graph:
     import rdflib
 
     out = rdflib.Graph()
-    for triple in graph:
-        if getattr(triple[2], "language", None):
-            out.add(triple)
+    for triple in triples:
+        out.add(triple)
     return out
 
 

@@ -1,0 +1,96 @@
+#!/usr/bin/env python3
+"""Validation time of every vocabulary in the shared vocabularies directory.
+
+For each file it prints the time to parse it with rdflib (the peer figure: the same
+machine, the same moment, the same file), the time to validate it with ALL the
+project's shapes, their ratio, and the time spent in each stage (pySHACL per-node
+shapes, the copy into pyoxigraph, each global shape). The machine is shared, so
+absolute times are noisy; the ratio to the parse time is the steadier figure.
+
+Target: STW (116k triples) parsed and validated in under 60 s.
+
+    .venv/bin/python scripts/bench_validate.py [DIR or FILE ...] [--stages]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from glossary.rdfio import read_graph  # noqa: E402
+from glossary.validate import _ParseLog, load_shapes, validate_graph  # noqa: E402
+
+DEFAULT_DIR = Path(os.environ.get("GLOSSARY_VOCABULARIES", ROOT.parent / "shared" / "vocabularies"))
+TARGET_FILE = "stw-9.16.ttl.gz"
+TARGET_SECONDS = 60.0
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("paths", nargs="*", type=Path, default=[DEFAULT_DIR])
+    parser.add_argument("--stages", action="store_true", help="print the time of each stage")
+    args = parser.parse_args()
+    files: list[Path] = []
+    for p in args.paths:
+        files += sorted(p.glob("*.ttl.gz")) + sorted(p.glob("*.ttl")) if p.is_dir() else [p]
+
+    start = time.perf_counter()
+    shapes = load_shapes()
+    print(
+        f"shapes: {len(shapes.names)} ({len(shapes.core)} per-node in pySHACL, "
+        f"{len(shapes.global_shapes)} global), loaded in {time.perf_counter() - start:.2f} s"
+    )
+    header = (
+        f"{'file':36} {'triples':>8} {'parse s':>8} {'validate s':>10} {'ratio':>6} "
+        f"{'total s':>8} {'viol.':>6} {'warn.':>7}"
+    )
+    print(header)
+    print("-" * len(header))
+    sum_parse = sum_validate = 0.0
+    verdict = None
+    for f in files:
+        t0 = time.perf_counter()
+        with _ParseLog():
+            graph = read_graph(f)
+        t_parse = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        report = validate_graph(graph)
+        t_validate = time.perf_counter() - t0
+        sum_parse += t_parse
+        sum_validate += t_validate
+        violations = report.count(severity="Violation")
+        warnings = report.count(severity="Warning")
+        ratio = t_validate / t_parse
+        print(
+            f"{f.name:36} {len(graph):8,} {t_parse:8.2f} {t_validate:10.2f} "
+            f"{ratio:6.2f} {t_parse + t_validate:8.2f} {violations:6,} {warnings:7,}",
+            flush=True,
+        )
+        if args.stages:
+            stages = ", ".join(f"{k} {v:.2f}" for k, v in report.timings.items())
+            print(f"    stages (s): {stages}")
+        if f.name == TARGET_FILE:
+            total = t_parse + t_validate
+            verdict = (
+                f"{TARGET_FILE}: parse + validate {total:.1f} s "
+                f"({'within' if total < TARGET_SECONDS else 'OVER'} the {TARGET_SECONDS:.0f} s "
+                f"target); validation is {t_validate / t_parse:.2f} x its rdflib parse time"
+            )
+    print("-" * len(header))
+    print(
+        f"{'all ' + str(len(files)) + ' files':36} {'':8} {sum_parse:8.2f} {sum_validate:10.2f} "
+        f"{sum_validate / sum_parse if sum_parse else 0:6.2f} {sum_parse + sum_validate:8.2f}"
+    )
+    if verdict:
+        print(verdict)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
