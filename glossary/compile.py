@@ -26,6 +26,8 @@ if TYPE_CHECKING:
 
 GL_NS = "https://w3id.org/semantic-glossary/ontology#"
 SCHEMA_NS = "https://schema.org/"
+#: The shapes' strict glossary profile (ontology/shapes/glossary-profile.ttl).
+GLOSSARY_PROFILE = "https://w3id.org/semantic-glossary/shapes#GlossaryProfile"
 
 #: The keys a term file's front matter may have (anything else is a typo).
 TERM_KEYS = frozenset(
@@ -1025,6 +1027,8 @@ def build_graph(glossary: Glossary) -> rdflib.Graph:
 
     # The scheme.
     g.add((scheme, RDF.type, SKOS.ConceptScheme))
+    # Compiled term files are a glossary: ask for the strict profile by declaration.
+    g.add((scheme, DCTERMS.conformsTo, URIRef(GLOSSARY_PROFILE)))
     g.add((scheme, DCTERMS.title, Literal(str(meta["title"]), lang=lang)))
     g.add((scheme, RDFS.label, Literal(str(meta["title"]), lang=lang)))
     if meta.get("description"):

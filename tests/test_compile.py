@@ -16,7 +16,7 @@ from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, SKOS, XSD
 
 from glossary import config
 from glossary.cli import main
-from glossary.compile import GL_NS, compile_terms, md_to_text, slugify, to_turtle
+from glossary.compile import GL_NS, GLOSSARY_PROFILE, compile_terms, md_to_text, slugify, to_turtle
 from glossary.errors import InputError, TermFileError
 
 DATA = Path(__file__).resolve().parent / "data" / "terms"
@@ -161,6 +161,7 @@ def test_uri_patterns(graph: rdflib.Graph) -> None:
     scheme = U(BASE.rstrip("/"))
     alpha, beta = U(BASE + "alpha"), U(BASE + "beta")
     assert (scheme, RDF.type, SKOS.ConceptScheme) in graph
+    assert (scheme, DCTERMS.conformsTo, U(GLOSSARY_PROFILE)) in graph
     assert (alpha, RDF.type, SKOS.Concept) in graph
     assert (alpha, SKOS.inScheme, scheme) in graph
     assert (U(BASE + "_source/handbook"), RDF.type, GL.SourceDocument) in graph
