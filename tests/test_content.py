@@ -269,6 +269,16 @@ def test_headless_definitions_have_inferred_labels(
     assert evidence in str(g.value(node, GL.labelEvidence))
 
 
+def test_label_evidence_quotes_the_source_verbatim(g: rdflib.Graph, seeds: dict[str, str]) -> None:
+    quoted = 0
+    for concept, evidence in g.subject_objects(GL.labelEvidence):
+        sources = {_source_id(s) for s in g.objects(concept, DCTERMS.source)}
+        for quote in re.findall(r'"([^"]+)"', str(evidence)):
+            assert any(_normalise(quote) in seeds[sid] for sid in sources), (concept, quote)
+            quoted += 1
+    assert quoted >= 6
+
+
 @pytest.mark.parametrize(
     ("a", "relation", "b"),
     [
