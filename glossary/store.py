@@ -684,15 +684,10 @@ class Store:
         target = layout.snapshot(new)
         t = time.perf_counter()
         try:
-            if base is not None:
-                # Checkpoint the live snapshot through a read-only handle: opening it
-                # read-write could make RocksDB write into files readers have open.
-                pyoxigraph.Store.read_only(str(layout.snapshot(base))).backup(str(target))
-            ox = pyoxigraph.Store(str(target))
+            ox = self._checkpoint(base, target, [s.vocab_id for s in sources], meta)
             with Progress("writing", total=len(sources)) as progress:
                 for src in sources:
                     g = pyoxigraph.NamedNode(graph_iri(src.vocab_id))
-                    ox.remove_graph(g)
                     ox.bulk_extend(pyoxigraph.Quad(tr.subject, tr.predicate, tr.object, g)
                                    for tr in src.triples)  # fmt: skip
                     progress.advance()
@@ -731,6 +726,41 @@ class Store:
         ox.flush()
         del ox  # closes RocksDB before the snapshot goes live
         return vocabs
+
+    def _checkpoint(
+        self, base: int | None, target: Path, ids: list[str], meta: dict[str, Any]
+    ) -> pyoxigraph.Store:
+        """A new writable snapshot at ``target`` holding the live one minus ``ids``.
+
+        Removing a large graph from RocksDB is slow (about 60 µs a quad), copying one
+        is cheaper (bulk insert), so: when what is replaced outweighs half of what is
+        kept, start empty and copy the kept graphs; else checkpoint (hard links, about
+        1 ms) and remove the replaced graphs. The live snapshot is only ever opened
+        read-only: opening it read-write could make RocksDB write into files readers
+        have open.
+        """
+        import pyoxigraph
+
+        if base is None:
+            return pyoxigraph.Store(str(target))
+        vocabs = meta["vocabularies"]
+        replaced = [v for v in ids if v in vocabs]
+        kept = [v for v in vocabs if v not in replaced]
+        replaced_triples = sum(int(vocabs[v]["triples"]) for v in replaced)
+        kept_triples = sum(int(vocabs[v]["triples"]) for v in kept)
+        live = pyoxigraph.Store.read_only(str(self._layout.snapshot(base)))
+        if replaced and kept_triples <= 2 * replaced_triples:
+            ox = pyoxigraph.Store(str(target))
+            for v in kept:
+                g = pyoxigraph.NamedNode(graph_iri(v))
+                ox.bulk_extend(live.quads_for_pattern(None, None, None, g))
+            return ox
+        live.backup(str(target))
+        del live
+        ox = pyoxigraph.Store(str(target))
+        for v in replaced:
+            ox.remove_graph(pyoxigraph.NamedNode(graph_iri(v)))
+        return ox
 
     def _remove_stale(self) -> None:
         """Remove what a failed or killed load left: snapshots never made live."""

@@ -178,6 +178,26 @@ def test_replace_switches_readers_to_the_new_version(loaded: Path) -> None:
         fresh.close()
 
 
+@pytest.mark.parametrize("replaced", ["mini", "invalid"])
+def test_replace_keeps_the_other_vocabularies(loaded: Path, replaced: str) -> None:
+    # Replacing the big one copies the small one into a fresh snapshot; replacing the
+    # small one checkpoints and removes its graph. Both must keep the other intact.
+    with Store.open(loaded, read_only=False) as store:
+        store.load([INVALID], allow_invalid=True)
+        before = {v.id: v for v in store.vocabularies()}
+        source = MINI if replaced == "mini" else INVALID
+        store.load([source], vocab_id=replaced, replace=True, allow_invalid=True)
+        after = {v.id: v for v in store.vocabularies()}
+        assert after.keys() == before.keys()
+        [other] = set(after) - {replaced}
+        assert after[other] == before[other]
+        ox = store.oxigraph()
+        for vid, vocab in after.items():
+            assert len(list(ox.quads_for_pattern(None, None, None, pyoxigraph.NamedNode(
+                graph_iri(vid))))) == vocab.triples  # fmt: skip
+        assert store.quad_count() == _triples_in(MINI) + _triples_in(INVALID)
+
+
 def test_several_files_load_together_or_not_at_all(tmp_path: Path) -> None:
     copy = tmp_path / "other.ttl"
     copy.write_bytes(MINI_V2.read_bytes())

@@ -1,0 +1,102 @@
+"""``glossary serve``: the production HTTP service (gunicorn running ``service.create_app``).
+
+An empty store is first filled with the bundled community glossary (compiled from
+``glossary/terms``, validated, loaded as vocabulary ``community``), so a fresh
+machine serves something at once. Then this process becomes the gunicorn master
+(``exec``): SIGTERM stops it cleanly. The core never imports Flask; gunicorn does.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from glossary.config import default_store_dir
+from glossary.errors import InputError, ValidationFailed
+
+#: The id the bundled community glossary is loaded under.
+BUNDLED_VOCAB = "community"
+
+
+def _port(text: str) -> int:
+    try:
+        port = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a port number: {text!r}") from None
+    if not 0 < port < 65536:
+        raise argparse.ArgumentTypeError(f"a port is between 1 and 65535, not {port}")
+    return port
+
+
+def _workers(text: str) -> int:
+    try:
+        n = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of workers: {text!r}") from None
+    if not 1 <= n <= 64:
+        raise argparse.ArgumentTypeError(f"give between 1 and 64 workers, not {n}")
+    return n
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--store",
+        type=Path,
+        default=None,
+        help="store directory (default: $GLOSSARY_STORE, else a per-user data directory)",
+    )
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (127.0.0.1)")
+    parser.add_argument("--port", type=_port, default=8000, help="port to listen on (8000)")
+    parser.add_argument(
+        "--workers",
+        type=_workers,
+        default=int(os.environ.get("GLOSSARY_WORKERS", "2")),
+        help="gunicorn worker processes (default: $GLOSSARY_WORKERS, else 2)",
+    )
+
+
+def prepare_store(store_dir: Path) -> str:
+    """Fill an empty store with the bundled glossary; returns a line saying what is served."""
+    from glossary.store import Store
+
+    with Store.open(store_dir, read_only=False) as store:
+        if store.is_empty():
+            from glossary.compile import compile_terms
+
+            graph = compile_terms()
+            try:
+                result = store.load_graph(graph, vocab_id=BUNDLED_VOCAB, source="glossary/terms")
+            except ValidationFailed as exc:
+                from glossary.cli.load import report_summary
+
+                print(report_summary(exc.report), file=sys.stderr)
+                raise
+            vocab = result.vocabularies[0]
+            return (
+                f"the store was empty: loaded the bundled glossary as {vocab.id!r} "
+                f"({vocab.concepts} concepts)"
+            )
+        vocabs = store.vocabularies()
+        return f"serving {len(vocabs)} vocabularies: {', '.join(v.id for v in vocabs)}"
+
+
+def gunicorn_argv(host: str, port: int, workers: int) -> list[str]:
+    bind = f"[{host}]:{port}" if ":" in host and not host.startswith("[") else f"{host}:{port}"
+    return [sys.executable, "-m", "gunicorn", "--config", "python:service.gunicorn_conf",
+            "--bind", bind, "--workers", str(workers)]  # fmt: skip
+
+
+def run(args: argparse.Namespace) -> int:
+    store_dir = (args.store or default_store_dir()).expanduser().resolve()
+    if store_dir.exists() and not store_dir.is_dir():
+        raise InputError("the store path is not a directory", where=str(store_dir))
+    print(f"glossary serve: store {store_dir}: {prepare_store(store_dir)}", file=sys.stderr)
+    argv = gunicorn_argv(args.host, args.port, args.workers)
+    print(f"glossary serve: http://{argv[6]}/ ({args.workers} workers)", file=sys.stderr)
+    env = {**os.environ, "GLOSSARY_STORE": str(store_dir)}
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os.execve(sys.executable, argv, env)
+    return 0  # pragma: no cover  (execve does not return)

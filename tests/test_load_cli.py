@@ -1,0 +1,159 @@
+"""``glossary load`` and ``glossary export`` from the command line: messages, exit codes."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+import pyoxigraph
+import pytest
+from conftest import STORE_DATA
+
+from glossary.cli import main
+
+MINI = STORE_DATA / "mini.ttl"
+INVALID = STORE_DATA / "invalid.ttl"
+BROKEN = STORE_DATA / "broken.ttl"
+
+
+@pytest.fixture(autouse=True)
+def _light_encoder(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GLOSSARY_EMBEDDING_MODEL", "hash")
+
+
+def test_load_prints_what_it_loaded(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    store = tmp_path / "st"
+    assert main(["load", str(MINI), "--store", str(store)]) == 0
+    out = capsys.readouterr().out
+    assert "loaded mini: 5 concepts" in out
+    assert "snapshot 1 is live" in out
+
+
+def test_store_defaults_to_glossary_store_env(tmp_path: Path, monkeypatch, capsys) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("GLOSSARY_STORE", str(tmp_path / "env-store"))
+    assert main(["load", str(MINI)]) == 0
+    assert (tmp_path / "env-store" / "CURRENT").read_text().strip() == "1"
+    capsys.readouterr()
+    assert main(["export", "--format", "nt"]) == 0
+    assert capsys.readouterr().out.count(" .\n") > 30
+
+
+def test_existing_vocabulary_needs_replace(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    store = tmp_path / "st"
+    assert main(["load", str(MINI), "--store", str(store)]) == 0
+    assert main(["load", str(MINI), "--store", str(store)]) == 2
+    assert "--replace" in capsys.readouterr().err
+    assert main(["load", str(MINI), "--store", str(store), "--replace"]) == 0
+
+
+def test_violations_exit_1_with_a_summary(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    store = tmp_path / "st"
+    assert main(["load", str(INVALID), "--store", str(store)]) == 1
+    err = capsys.readouterr().err
+    assert "validation: 2 violations" in err
+    assert "https://example.org/invalid/a" in err
+    assert "--allow-invalid" in err
+    assert not (store / "CURRENT").exists()
+    assert main(["load", str(INVALID), "--store", str(store), "--allow-invalid"]) == 0
+    captured = capsys.readouterr()
+    assert "loaded anyway" in captured.err
+    assert "loaded invalid: 2 concepts" in captured.out
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        ([str(BROKEN)], "broken.ttl:7: not valid Turtle"),
+        (["missing.ttl"], "missing.ttl: no such file"),
+        ([str(MINI), str(INVALID), "--vocab", "x"], "exactly one file"),
+        ([str(MINI), "--vocab", "Bad Id"], "invalid vocabulary id"),
+        ([str(STORE_DATA)], "cannot tell the RDF syntax"),
+    ],
+)
+def test_unreadable_input_exits_2(tmp_path: Path, capsys, args, message) -> None:  # type: ignore[no-untyped-def]
+    assert main(["load", *args, "--store", str(tmp_path / "st")]) == 2
+    err = capsys.readouterr().err
+    assert message in err
+    assert "Traceback" not in err
+
+
+def test_gzip_and_other_syntaxes(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    import gzip
+
+    triples = list(pyoxigraph.parse(path=str(MINI), format=pyoxigraph.RdfFormat.TURTLE))
+    files = {
+        "mini-gz.ttl.gz": gzip.compress(MINI.read_bytes()),
+        "mini-xml.rdf": pyoxigraph.serialize(triples, format=pyoxigraph.RdfFormat.RDF_XML),
+        "mini-ld.jsonld": pyoxigraph.serialize(triples, format=pyoxigraph.RdfFormat.JSON_LD),
+        "mini-nt.nt": pyoxigraph.serialize(triples, format=pyoxigraph.RdfFormat.N_TRIPLES),
+    }
+    for name, data in files.items():
+        (tmp_path / name).write_bytes(data)
+    store = tmp_path / "st"
+    assert main(["load", *(str(tmp_path / n) for n in files), "--store", str(store)]) == 0
+    out = capsys.readouterr().out
+    for vid in ("mini-gz", "mini-xml", "mini-ld", "mini-nt"):
+        assert f"loaded {vid}: 5 concepts, {len(triples)} triples" in out
+
+
+@pytest.fixture
+def exported_store(tmp_path: Path) -> Path:
+    store = tmp_path / "st"
+    assert main(["load", str(MINI), "--store", str(store)]) == 0
+    return store
+
+
+@pytest.mark.parametrize(
+    ("fmt", "ox"),
+    [("turtle", "TURTLE"), ("nt", "N_TRIPLES"), ("jsonld", "JSON_LD"), ("xml", "RDF_XML")],
+)
+def test_export_round_trips(exported_store: Path, capsysbinary, fmt: str, ox: str) -> None:  # type: ignore[no-untyped-def]
+    capsysbinary.readouterr()
+    assert main(["export", "--store", str(exported_store), "--vocab", "mini",
+                 "--format", fmt]) == 0  # fmt: skip
+    data = capsysbinary.readouterr().out
+    got = pyoxigraph.Store()
+    got.load(data, format=getattr(pyoxigraph.RdfFormat, ox))
+    want = pyoxigraph.Store()
+    want.load(path=str(MINI), format=pyoxigraph.RdfFormat.TURTLE)
+    assert len(got) == len(want)
+    assert (
+        pyoxigraph.Quad(
+            pyoxigraph.NamedNode("https://example.org/mini/apple"),
+            pyoxigraph.NamedNode("http://www.w3.org/2004/02/skos/core#altLabel"),
+            pyoxigraph.Literal("eating apple", language="en"),
+        )
+        in got
+    )
+
+
+def test_export_csv(exported_store: Path, capsysbinary) -> None:  # type: ignore[no-untyped-def]
+    capsysbinary.readouterr()
+    assert main(["export", "--store", str(exported_store), "--format", "csv"]) == 0
+    rows = list(csv.DictReader(io.StringIO(capsysbinary.readouterr().out.decode())))
+    assert len(rows) == 5
+    by_uri = {r["uri"]: r for r in rows}
+    apple = by_uri["https://example.org/mini/apple"]
+    assert (apple["vocab"], apple["prefLabel@en"], apple["prefLabel@de"]) == (
+        "mini", "apple", "Apfel")  # fmt: skip
+    assert apple["broader"] == "https://example.org/mini/fruit"
+    assert by_uri["https://example.org/mini/old-apple"]["prefLabel@de"] == ""
+
+
+def test_export_errors(tmp_path: Path, exported_store: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    assert main(["export", "--store", str(exported_store), "--vocab", "nope"]) == 2
+    assert "no vocabulary 'nope' in the store (loaded: mini)" in capsys.readouterr().err
+    assert main(["export", "--store", str(tmp_path / "missing")]) == 2
+    assert "no store here" in capsys.readouterr().err
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert main(["export", "--store", str(empty)]) == 2
+    assert "holds no vocabulary" in capsys.readouterr().err
+
+
+def test_load_metadata_is_json_beside_the_snapshot(exported_store: Path) -> None:
+    meta = json.loads((exported_store / "snapshots" / "1.json").read_text())
+    assert meta["snapshot"] == 1
+    assert meta["vocabularies"]["mini"]["concepts"] == 5
