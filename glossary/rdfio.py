@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import gzip
 import io
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -77,7 +78,11 @@ def read_graph(path: Path, fmt: RdfFormat | None = None) -> rdflib.Graph:
     try:
         if fmt.is_dataset:
             ds = rdflib.Dataset()
-            ds.parse(data=data, format=fmt.rdflib_name, publicID=path.resolve().as_uri())
+            with warnings.catch_warnings():
+                # rdflib's own TriG/N-Quads parsers call its deprecated
+                # Dataset.default_context; not ours to fix, and not the user's input.
+                warnings.filterwarnings("ignore", "Dataset.default_context", DeprecationWarning)
+                ds.parse(data=data, format=fmt.rdflib_name, publicID=path.resolve().as_uri())
             graph = rdflib.Graph()
             for s, p, o, _g in ds.quads((None, None, None, None)):
                 graph.add((s, p, o))

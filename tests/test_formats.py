@@ -51,3 +51,9 @@ def test_syntax_error_names_file_and_line(tmp_path):
     with pytest.raises(InputError) as info2:
         read_graph(path)
     assert str(path) in (info2.value.where or "")
+
+
+def test_read_graph_trig_under_warnings_as_errors(tmp_path):
+    path = tmp_path / "d.trig"
+    path.write_bytes(b"@prefix ex: <http://e/> .\nex:g { ex:a ex:b ex:c . }\nex:x ex:y ex:z .\n")
+    assert len(read_graph(path)) == 2
