@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import gzip
 import io
-import warnings
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -77,17 +76,17 @@ def read_graph(path: Path, fmt: RdfFormat | None = None) -> rdflib.Graph:
     data = read_bytes(path)
     try:
         if fmt.is_dataset:
-            ds = rdflib.Dataset()
-            with warnings.catch_warnings():
-                # rdflib's own TriG/N-Quads parsers call its deprecated
-                # Dataset.default_context; not ours to fix, and not the user's input.
-                warnings.filterwarnings("ignore", "Dataset.default_context", DeprecationWarning)
-                ds.parse(data=data, format=fmt.rdflib_name, publicID=path.resolve().as_uri())
+            # Datasets are flattened through pyoxigraph: rdflib's own TriG/N-Quads
+            # parsers go through its deprecated Dataset API.
+            import pyoxigraph
+
+            quads = pyoxigraph.parse(
+                io.BytesIO(data), format=fmt.oxigraph, base_iri=path.resolve().as_uri()
+            )
+            triples = (pyoxigraph.Triple(q.subject, q.predicate, q.object) for q in quads)
+            nt = pyoxigraph.serialize(triples, format=pyoxigraph.RdfFormat.N_TRIPLES)
             graph = rdflib.Graph()
-            for s, p, o, _g in ds.quads((None, None, None, None)):
-                graph.add((s, p, o))
-            for prefix, ns in ds.namespaces():
-                graph.bind(prefix, ns, override=False)
+            graph.parse(data=nt, format="nt")
             return graph
         graph = rdflib.Graph()
         graph.parse(data=data, format=fmt.rdflib_name, publicID=path.resolve().as_uri())
