@@ -97,20 +97,26 @@ def named_query(name: str) -> str:
 
 
 def scheme_info(src: Source, graph: str) -> dict[str, dict[str, Any]]:
-    """Per concept scheme of a vocabulary: ``{"titles": {lang: text}, "licenses": [...],
-    "descriptions": {lang: text}}`` (licences are IRIs or, when a vocabulary states
-    one as text, that text)."""
+    """Per concept scheme of a vocabulary: ``{"titles": {lang: text}, "descriptions":
+    {lang: text}, "licenses": [...], "rights": [...]}``. Licences are the values of
+    ``dct:license`` / ``cc:license`` (IRIs, or text when a vocabulary writes them so);
+    rights are ``dct:rights`` / ``dc:rights`` statements."""
     rows = src.select(named_query("vocab_scheme_info"), g=_nn(graph))
     out: dict[str, dict[str, Any]] = {}
     for r in rows:
-        info = out.setdefault(r["scheme"].value, {"titles": {}, "licenses": [], "descriptions": {}})
+        info = out.setdefault(
+            r["scheme"].value, {"titles": {}, "licenses": [], "rights": [], "descriptions": {}}
+        )
         p, v = r["p"].value, r["value"]
         if p in (DCT + "title", SKOS + "prefLabel"):
             info["titles"].setdefault(_lang(v), v.value)
         elif p == DCT + "description":
             info["descriptions"].setdefault(_lang(v), v.value)
-        elif v.value not in info["licenses"]:
-            info["licenses"].append(v.value)
+        elif p in (DCT + "license", "http://creativecommons.org/ns#license"):
+            if v.value not in info["licenses"]:
+                info["licenses"].append(v.value)
+        elif v.value not in info["rights"]:
+            info["rights"].append(v.value)
     return out
 
 
@@ -558,11 +564,19 @@ def _definitions(d: Description, ref: Callable[[Any], Ref]) -> list[Definition]:
                     node=node.value if _is_iri(node) else None,
                 )
             )
+    out.sort(key=lambda x: _natural(x.node or ""))
     attributed = {(x.text, x.lang) for x in out}
     for v in d.values(d.uri, SKOS + "definition"):
         if _is_literal(v) and (v.value, _lang(v)) not in attributed:
             out.append(Definition(text=v.value, lang=_lang(v)))
     return out
+
+
+def _natural(text: str) -> list[Any]:
+    """A sort key that orders ``#definition-10`` after ``#definition-9``."""
+    import re
+
+    return [int(p) if p.isdigit() else p for p in re.split(r"(\d+)", text)]
 
 
 # --- hierarchy ---------------------------------------------------------------------

@@ -162,7 +162,9 @@ def void_triples(root: str) -> list[Any]:
                 if licence.startswith(("http://", "https://")):
                     add(ox.Triple(ds, nn(DCT + "license"), nn(licence)))
                 else:
-                    add(ox.Triple(ds, nn(DCT + "rights"), lit(licence)))
+                    add(ox.Triple(ds, nn(DCT + "license"), lit(licence)))
+            for rights in info["rights"]:
+                add(ox.Triple(ds, nn(DCT + "rights"), lit(rights)))
         for fmt in RDF_FORMATS:
             url = nn(f"{root}dumps/{v.id}.{suffix_for(fmt)}")
             add(ox.Triple(ds, nn(VOID + "dataDump"), url))

@@ -195,6 +195,7 @@ def vocabulary(vocab_id: str) -> Response:
                 "nodes": nodes[:TREE_LIMIT],
                 "more": len(nodes) > TREE_LIMIT,
                 "licenses": info.get(s, {}).get("licenses", []) if s else [],
+                "rights": info.get(s, {}).get("rights", []) if s else [],
             }
         )
     html = render_template(

@@ -133,7 +133,7 @@
   if (holder && dataEl) {
     const data = JSON.parse(dataEl.textContent);
     const NS = "http://www.w3.org/2000/svg";
-    const W = 640, H = 360, cx = W / 2, cy = H / 2;
+    const W = 720, H = 380, cx = W / 2, cy = H / 2;
     const svg = document.createElementNS(NS, "svg");
     svg.setAttribute("viewBox", `0 0 ${W} ${H}`);
     svg.setAttribute("role", "img");
@@ -143,23 +143,17 @@
     for (const n of data.nodes) {
       if (n.kind === "self") self = n; else (groups[n.kind] || groups.related).push(n);
     }
-    // Broader above, narrower below, related on the left, mappings on the right.
-    function place(nodes, x0, y0, x1, y1) {
-      const k = nodes.length;
-      nodes.forEach((n, i) => {
-        const t = k === 1 ? 0.5 : i / (k - 1);
-        n.x = x0 + (x1 - x0) * t; n.y = y0 + (y1 - y0) * t;
-      });
-    }
-    function spread(nodes, y) {
-      const k = nodes.length;
-      const span = Math.min(W - 120, 150 * k);
-      place(nodes, cx - span / 2 + (k > 1 ? 0 : span / 2), y, cx + span / 2 - (k > 1 ? 0 : span / 2), y);
-    }
-    spread(groups.broader, 50);
-    spread(groups.narrower, H - 50);
-    place(groups.related, 95, 110, 95, H - 110);
-    place(groups.mapping, W - 95, 110, W - 95, H - 110);
+    // Neighbours on an ellipse around the concept, clockwise from the top: broader
+    // (centred on the top), mappings, narrower, related; evenly spaced whatever the mix.
+    const ring = [...groups.broader, ...groups.mapping, ...groups.narrower, ...groups.related];
+    const n = ring.length;
+    const rx = W / 2 - 110, ry = H / 2 - 40;
+    const start = -Math.PI / 2 - (groups.broader.length > 1 ? ((groups.broader.length - 1) * Math.PI) / Math.max(n, 1) : 0);
+    ring.forEach((node, i) => {
+      const a = start + (2 * Math.PI * i) / Math.max(n, 1);
+      node.x = cx + rx * Math.cos(a);
+      node.y = cy + ry * Math.sin(a);
+    });
     if (self) { self.x = cx; self.y = cy; }
     const byId = new Map(data.nodes.map((n) => [n.id, n]));
     for (const e of data.edges) {
@@ -176,7 +170,8 @@
       const a = document.createElementNS(NS, "a");
       a.setAttribute("href", n.href);
       a.setAttribute("class", "node " + n.kind);
-      const label = n.label.length > 24 ? n.label.slice(0, 23) + "…" : n.label;
+      const max = ring.length > 12 ? 18 : 26;
+      const label = n.label.length > max ? n.label.slice(0, max - 1) + "…" : n.label;
       const title = document.createElementNS(NS, "title");
       title.textContent = n.label + " (" + n.kind + ")";
       const text = document.createElementNS(NS, "text");
@@ -191,11 +186,19 @@
       a.append(title, rect, text);
       svg.appendChild(a);
     }
-    const legend = document.createElementNS(NS, "text");
-    legend.setAttribute("x", 8); legend.setAttribute("y", H - 8);
-    legend.setAttribute("class", "legend");
-    legend.textContent = "above: broader · below: narrower · left: related · right: mappings";
-    svg.appendChild(legend);
+    let lx = 10;
+    for (const kind of ["broader", "narrower", "related", "mapping"]) {
+      if (!groups[kind].length) continue;
+      const dot = document.createElementNS(NS, "circle");
+      dot.setAttribute("cx", lx + 5); dot.setAttribute("cy", H - 12); dot.setAttribute("r", 5);
+      dot.setAttribute("class", "swatch " + kind);
+      const t = document.createElementNS(NS, "text");
+      t.setAttribute("x", lx + 14); t.setAttribute("y", H - 8);
+      t.setAttribute("class", "legend");
+      t.textContent = kind;
+      svg.append(dot, t);
+      lx += 24 + kind.length * 7;
+    }
     holder.appendChild(svg);
   }
 })();
