@@ -53,9 +53,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     health.init_app(app)
     validate_api.init_app(app)
     # One line per surface: `from service import x` above, `x.init_app(app)` here.
-    from service import api, dumps, linkeddata, pages  # linked data, pages, JSON, dumps
+    from service import api, dumps, linkeddata, pages, sparql  # linked data, pages, JSON, dumps
 
-    for surface in (linkeddata, pages, api, dumps):
+    for surface in (linkeddata, pages, api, dumps, sparql):
         surface.init_app(app)
 
     @app.after_request

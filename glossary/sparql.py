@@ -1,0 +1,749 @@
+"""User SPARQL, safely: read-only, no network, a time limit and a row cap.
+
+Everything user SPARQL (``/sparql``, ``glossary query``) goes through an :class:`Engine`:
+
+- :class:`LocalEngine` evaluates on the store's live snapshot, in a small pool of
+  executor subprocesses (:mod:`glossary.sparql_worker`). pyoxigraph's Python API has no
+  query timeout, so the parent waits on a pipe with a deadline and SIGKILLs a child that
+  runs past it (a fresh one replaces it). The child evaluates *and serialises*, so the
+  whole answer exists before a byte goes out: a timeout is always a clean error, never
+  a truncated 200.
+- :class:`glossary.sparql_remote.RemoteEngine` forwards to another SPARQL 1.1 endpoint
+  (Oxigraph server, Virtuoso, GraphDB, QLever, Fuseki) with the same semantics.
+
+Both refuse updates and ``SERVICE`` before anything runs (:func:`check_query`):
+pyoxigraph *does* send ``SERVICE`` requests over HTTP (verified with a loopback
+listener), and a remote store would too. ``FROM``/``FROM NAMED`` never fetch: they pick
+graphs of the store (pyoxigraph resolves them locally).
+
+>>> inspect_query("PREFIX s: <x:> SELECT * WHERE { ?s ?p 'SERVICE' }").form
+<QueryForm.SELECT: 'SELECT'>
+>>> choose_format(QueryForm.CONSTRUCT, "text/turtle;q=0.5, application/ld+json")
+(<RdfFormat.JSONLD: ...>, 'application/ld+json')
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import re
+import select
+import signal
+import struct
+import subprocess
+import sys
+import threading
+import time
+import weakref
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from enum import Enum
+from itertools import islice
+from pathlib import Path
+from typing import IO, Any, Protocol
+
+from glossary.errors import BadQuery, NotAcceptable, QueryTimeout, StoreError
+from glossary.formats import RdfFormat, ResultFormat
+from glossary.negotiation import choose
+
+#: Defaults of the settings (each also an environment variable / app config key).
+DEFAULT_TIMEOUT = 10.0  # GLOSSARY_SPARQL_TIMEOUT, seconds
+DEFAULT_ROW_LIMIT = 10_000  # GLOSSARY_SPARQL_ROW_LIMIT, rows (or triples)
+DEFAULT_WORKERS = 2  # GLOSSARY_SPARQL_WORKERS, executor subprocesses per service process
+#: The longest query text accepted (bytes): longer is a mistake or an attack.
+MAX_QUERY_BYTES = 1_000_000
+
+#: The note put in a truncated SPARQL JSON/XML result's ``head`` (``link``).
+TRUNCATED_LINK = "urn:x-glossary:result-truncated"
+
+
+class QueryForm(Enum):
+    SELECT = "SELECT"
+    ASK = "ASK"
+    CONSTRUCT = "CONSTRUCT"
+    DESCRIBE = "DESCRIBE"
+
+    @property
+    def is_graph(self) -> bool:
+        return self in (QueryForm.CONSTRUCT, QueryForm.DESCRIBE)
+
+
+# --------------------------------------------------------------------------- lexing
+
+# Strings, IRIs, comments and escaped characters of local names, in the order SPARQL's
+# lexer sees them (leftmost first). Replacing them leaves only keywords, names,
+# variables and punctuation, where a keyword cannot hide.
+_OPAQUE = re.compile(
+    r"""
+      (?P<comment>\#[^\n\r]*)
+    | '''(?:(?:'|'')?(?:[^'\\]|\\.))*'''
+    | \"\"\"(?:(?:"|"")?(?:[^"\\]|\\.))*\"\"\"
+    | '(?:[^'\\\n\r]|\\.)*'
+    | "(?:[^"\\\n\r]|\\.)*"
+    | <[^<>"{}|^`\\\x00-\x20]*>
+    | \\.
+    """,
+    re.VERBOSE | re.DOTALL,
+)
+# A keyword is not part of a name: not after a name character, ':', '?', '$' or '-',
+# not before a name character, ':' or '-' (``ex:service``, ``?from``, ``service:x``).
+_KEYWORD = re.compile(
+    r"(?<![\w:?$\-])(SELECT|ASK|CONSTRUCT|DESCRIBE|SERVICE|FROM|INSERT|DELETE|LOAD|CLEAR"
+    r"|DROP|CREATE|ADD|MOVE|COPY|WITH)(?![\w:\-])",
+    re.IGNORECASE,
+)
+_FORMS = {f.value for f in QueryForm}
+_UPDATE_WORDS = {"INSERT", "DELETE", "LOAD", "CLEAR", "DROP", "CREATE", "ADD", "MOVE",
+                 "COPY", "WITH"}  # fmt: skip
+
+
+def _strip_opaque(text: str) -> str:
+    def repl(m: re.Match[str]) -> str:
+        return " " if m.group("comment") is not None else " _ "
+
+    return _OPAQUE.sub(repl, text)
+
+
+@dataclass(frozen=True)
+class QueryInfo:
+    """What the lexer can tell about a query without running it."""
+
+    form: QueryForm | None  # None: not a query (an update, or not SPARQL at all)
+    uses_service: bool
+    has_dataset: bool  # FROM / FROM NAMED in the query
+    first_keyword: str | None
+
+
+def inspect_query(text: str) -> QueryInfo:
+    """The form of a query and the clauses that matter for safety, by lexing only.
+
+    Keywords inside strings, IRIs and comments do not count; a false alarm is
+    possible only for contrived local names (``ex:a.SERVICE``), never a miss.
+
+    >>> inspect_query('SELECT * FROM <g> { ?s ?p "FROM" } # SERVICE').has_dataset
+    True
+    >>> inspect_query('SELECT * { SERVICE <http://x/> { ?s ?p ?o } }').uses_service
+    True
+    """
+    words = [m.group(1).upper() for m in _KEYWORD.finditer(_strip_opaque(text))]
+    form = None
+    first = words[0] if words else None
+    if first in _FORMS:
+        form = QueryForm(first)
+    return QueryInfo(
+        form=form,
+        uses_service="SERVICE" in words,
+        has_dataset="FROM" in words,
+        first_keyword=first,
+    )
+
+
+def check_query(text: str) -> QueryInfo:
+    """Refuse what a read-only, closed endpoint must not run; return what was learnt.
+
+    Raises :class:`BadQuery` for an update (``INSERT``, ``LOAD``, ``CLEAR``...), for
+    ``SERVICE`` (federation would make the service fetch from the network), and for
+    an empty or oversized query.
+    """
+    if not text.strip():
+        raise BadQuery("the query is empty", hint="send a SPARQL query in the query parameter")
+    if len(text.encode("utf-8", "surrogatepass")) > MAX_QUERY_BYTES:
+        raise BadQuery(
+            f"the query is longer than {MAX_QUERY_BYTES:,} bytes",
+            hint="shorten it (large VALUES blocks are better split into several queries)",
+        )
+    info = inspect_query(text)
+    if info.form is None and info.first_keyword in _UPDATE_WORDS:
+        raise BadQuery(
+            "SPARQL updates are refused: this endpoint is read-only",
+            hint="load data with `glossary load FILE` on the server instead",
+        )
+    if info.uses_service:
+        raise BadQuery(
+            "SERVICE (federated query) is refused: this endpoint never makes network requests",
+            hint="query the other endpoint yourself and combine the results, or load its "
+            "data into the store",
+        )
+    return info
+
+
+# --------------------------------------------------------------------------- formats
+
+_RESULT_NAMES: dict[str, ResultFormat] = {
+    "json": ResultFormat.JSON, "srj": ResultFormat.JSON, "xml": ResultFormat.XML,
+    "srx": ResultFormat.XML, "csv": ResultFormat.CSV, "tsv": ResultFormat.TSV,
+}  # fmt: skip
+_RESULT_OFFERS: list[tuple[str, ResultFormat]] = [
+    *[(f.media_type, f) for f in ResultFormat],
+    *[(mt, f) for f in ResultFormat for mt in f.media_types[1:]],
+]
+_ASK_OFFERS = [(mt, f) for mt, f in _RESULT_OFFERS if f in (ResultFormat.JSON, ResultFormat.XML)]
+GRAPH_FORMATS = (RdfFormat.TURTLE, RdfFormat.NTRIPLES, RdfFormat.JSONLD, RdfFormat.RDFXML)
+_GRAPH_OFFERS: list[tuple[str, RdfFormat]] = [
+    *[(f.media_type, f) for f in GRAPH_FORMATS],
+    *[(mt, f) for f in GRAPH_FORMATS for mt in f.media_types[1:]],
+]
+
+Format = ResultFormat | RdfFormat
+
+
+def offers(form: QueryForm) -> list[tuple[str, Format]]:
+    """The media types a query of this form can be answered in, preferred first."""
+    if form.is_graph:
+        return list(_GRAPH_OFFERS)
+    if form is QueryForm.ASK:
+        return list(_ASK_OFFERS)
+    return list(_RESULT_OFFERS)
+
+
+def choose_format(
+    form: QueryForm, accept: str | None, format_param: str | None = None
+) -> tuple[Format, str]:
+    """The format and media type to answer a query of ``form`` in.
+
+    ``format_param`` (a name such as ``json``, ``csv``, ``turtle``, ``jsonld``, or a
+    media type) wins over ``accept``; ``xml`` means SPARQL XML for SELECT/ASK and
+    RDF/XML for CONSTRUCT/DESCRIBE. Raises :class:`NotAcceptable` listing what is
+    offered.
+
+    >>> choose_format(QueryForm.SELECT, None)
+    (<ResultFormat.JSON: ...>, 'application/sparql-results+json')
+    >>> choose_format(QueryForm.SELECT, "text/html", "csv")
+    (<ResultFormat.CSV: ...>, 'text/csv')
+    """
+    offered = offers(form)
+    if format_param:
+        name = format_param.strip().lower()
+        for mt, fmt in offered:
+            if name == mt:
+                return fmt, mt
+        fmt_named: Format | None = (
+            RdfFormat.from_name(name) if form.is_graph else _RESULT_NAMES.get(name)
+        )
+        for mt, fmt in offered:
+            if fmt is fmt_named:
+                return fmt, mt
+        raise NotAcceptable(
+            f"format={format_param!r} is not offered for a {form.value} query",
+            offered=_unique_media_types(offered),
+            hint="use one of: " + ", ".join(_format_names(form)),
+        )
+    chosen = choose(accept, [mt for mt, _ in offered])
+    if chosen is None:
+        raise NotAcceptable(
+            f"none of the media types in Accept ({accept}) is offered for a {form.value} query",
+            offered=_unique_media_types(offered),
+            hint="accept one of the offered types, or pass format= ("
+            + ", ".join(_format_names(form))
+            + ")",
+        )
+    return dict(offered)[chosen], chosen
+
+
+def _unique_media_types(offered: list[tuple[str, Format]]) -> list[str]:
+    return list(dict.fromkeys(mt for mt, _ in offered))
+
+
+def _format_names(form: QueryForm) -> list[str]:
+    if form.is_graph:
+        return ["turtle", "nt", "jsonld", "xml"]
+    if form is QueryForm.ASK:
+        return ["json", "xml"]
+    return ["json", "xml", "csv", "tsv"]
+
+
+def content_type(media_type: str) -> str:
+    """The Content-Type header for a media type (text types say their charset)."""
+    if media_type.startswith("text/"):
+        return f"{media_type}; charset=utf-8"
+    return media_type
+
+
+# --------------------------------------------------------------------------- requests
+
+
+@dataclass(frozen=True)
+class QueryRequest:
+    """One query to run, with its protocol dataset and the formats to answer in.
+
+    ``default_graphs``/``named_graphs`` are the protocol's ``default-graph-uri`` and
+    ``named-graph-uri`` (None when not given). ``result_format`` is used if the query
+    turns out to be SELECT/ASK, ``graph_format`` if CONSTRUCT/DESCRIBE.
+    """
+
+    query: str
+    result_format: ResultFormat = ResultFormat.JSON
+    graph_format: RdfFormat = RdfFormat.TURTLE
+    default_graphs: tuple[str, ...] | None = None
+    named_graphs: tuple[str, ...] | None = None
+    has_dataset: bool = False  # the query has FROM / FROM NAMED
+    form: QueryForm | None = None  # as the lexer sees it
+    base_iri: str | None = None  # resolves relative IRIs (the protocol: the endpoint's URL)
+    timeout: float | None = None  # None: the engine's own
+    row_limit: int | None = None  # None: the engine's own
+
+    def to_wire(self, *, snapshot: str | None, row_limit: int) -> dict[str, Any]:
+        return {
+            "store": snapshot,
+            "query": self.query,
+            "result_format": self.result_format.name,
+            "graph_format": self.graph_format.name,
+            "default_graphs": list(self.default_graphs) if self.default_graphs is not None
+            else None,
+            "named_graphs": list(self.named_graphs) if self.named_graphs is not None else None,
+            "has_dataset": self.has_dataset,
+            "base_iri": self.base_iri,
+            "row_limit": row_limit,
+        }  # fmt: skip
+
+
+@dataclass
+class QueryResult:
+    """A complete, serialised answer."""
+
+    body: bytes
+    media_type: str
+    kind: str  # "solutions" | "boolean" | "graph"
+    rows: int  # solutions or triples written (1 for ASK)
+    truncated: bool = False
+    row_limit: int = DEFAULT_ROW_LIMIT
+    elapsed: float = 0.0
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+class Engine(Protocol):
+    """What ``/sparql`` and ``glossary query`` need from a SPARQL engine."""
+
+    timeout: float
+    row_limit: int
+
+    def execute(self, request: QueryRequest) -> QueryResult: ...
+
+    def named_graphs(self) -> list[str]: ...
+
+    def close(self) -> None: ...
+
+
+def prepare(
+    query: str,
+    *,
+    accept: str | None = None,
+    format_param: str | None = None,
+    default_graphs: Sequence[str] | None = None,
+    named_graphs: Sequence[str] | None = None,
+    base_iri: str | None = None,
+) -> tuple[QueryRequest, str]:
+    """Check a user query and negotiate its format: the request and the media type.
+
+    The media type is for the form the lexer sees; the engine answers in the format
+    for the form the query really has.
+    """
+    info = check_query(query)
+    form = info.form or QueryForm.SELECT  # not a query: the parser will say why
+    fmt, media_type = choose_format(form, accept, format_param)
+    result_format = fmt if isinstance(fmt, ResultFormat) else ResultFormat.JSON
+    graph_format = fmt if isinstance(fmt, RdfFormat) else RdfFormat.TURTLE
+    req = QueryRequest(
+        query=query,
+        result_format=result_format,
+        graph_format=graph_format,
+        default_graphs=tuple(default_graphs) if default_graphs is not None else None,
+        named_graphs=tuple(named_graphs) if named_graphs is not None else None,
+        has_dataset=info.has_dataset,
+        form=info.form,
+        base_iri=base_iri,
+    )
+    return req, media_type
+
+
+def result_from_wire(header: dict[str, Any], body: bytes, *, media_type: str | None = None
+                     ) -> QueryResult:  # fmt: skip
+    """Turn a worker's answer into a :class:`QueryResult` or the error it reports."""
+    if not header.get("ok"):
+        kind = header.get("error")
+        message = str(header.get("message", "unknown error"))
+        if kind == "syntax":
+            raise BadQuery(
+                f"the query cannot be parsed: {message}",
+                where=_position(message),
+                hint="fix the query at that line and column",
+            )
+        if kind == "store":
+            raise StoreError(f"the store cannot be read: {message}")
+        raise BadQuery(f"the query cannot be evaluated: {message}")
+    return QueryResult(
+        body=body,
+        media_type=media_type or header["media_type"],
+        kind=header["kind"],
+        rows=int(header["rows"]),
+        truncated=bool(header["truncated"]),
+        row_limit=int(header["row_limit"]),
+    )
+
+
+def _position(message: str) -> str | None:
+    m = re.search(r"at (\d+):(\d+)", message)
+    return f"query:{m.group(1)}:{m.group(2)}" if m else None
+
+
+# --------------------------------------------------------------------------- the pool
+
+_FRAME = struct.Struct(">II")
+
+
+def write_frame(stream: IO[bytes], header: dict[str, Any], body: bytes = b"") -> None:
+    """One message on a pipe: two lengths, a JSON header, a raw body."""
+    head = json.dumps(header).encode("utf-8")
+    stream.write(_FRAME.pack(len(head), len(body)) + head + body)
+    stream.flush()
+
+
+def _read_exact(fd: int, n: int, deadline: float | None) -> bytes:
+    chunks: list[bytes] = []
+    while n:
+        if deadline is not None:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise TimeoutError
+            ready, _, _ = select.select([fd], [], [], left)
+            if not ready:
+                raise TimeoutError
+        chunk = os.read(fd, min(n, 1 << 20))
+        if not chunk:
+            raise EOFError("the query worker closed its pipe")
+        chunks.append(chunk)
+        n -= len(chunk)
+    return b"".join(chunks)
+
+
+def read_frame(fd: int, deadline: float | None = None) -> tuple[dict[str, Any], bytes]:
+    head_len, body_len = _FRAME.unpack(_read_exact(fd, _FRAME.size, deadline))
+    header = json.loads(_read_exact(fd, head_len, deadline))
+    body = _read_exact(fd, body_len, deadline) if body_len else b""
+    return header, body
+
+
+class _Worker:
+    def __init__(self) -> None:
+        env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "glossary.sparql_worker"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            env=env,
+            close_fds=True,
+            start_new_session=True,  # a Ctrl-C in a terminal goes to the parent only
+        )
+        assert self.proc.stdin is not None and self.proc.stdout is not None
+        self.stdin = self.proc.stdin
+        self.fd = self.proc.stdout.fileno()
+
+    def kill(self) -> None:
+        if self.proc.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(self.proc.pid, signal.SIGKILL)
+        self.proc.wait()
+        for stream in (self.proc.stdin, self.proc.stdout):
+            if stream is not None:
+                stream.close()
+
+
+class WorkerPool:
+    """Executor subprocesses, started on demand, at most ``size`` at a time.
+
+    A request waits (within its deadline) for an idle worker; a worker that runs past
+    the deadline, or dies, is killed and forgotten, and the next request starts a new
+    one. Thread-safe (gunicorn gthread workers, Flask's threaded dev server).
+    """
+
+    def __init__(self, size: int = DEFAULT_WORKERS) -> None:
+        if size < 1:
+            raise ValueError("a worker pool needs at least one worker")
+        self.size = size
+        self._idle: list[_Worker] = []
+        self._live = 0
+        self._cond = threading.Condition()
+        self._closed = False
+        self._all: weakref.WeakSet[_Worker] = weakref.WeakSet()
+        self.killed = 0  # workers killed for running past their deadline
+        weakref.finalize(self, WorkerPool._kill_all, self._all)
+
+    @staticmethod
+    def _kill_all(workers: weakref.WeakSet[_Worker]) -> None:
+        for w in list(workers):
+            w.kill()
+
+    def _acquire(self, deadline: float) -> _Worker:
+        with self._cond:
+            while True:
+                if self._closed:
+                    raise StoreError("the SPARQL engine is shut down")
+                if self._idle:
+                    return self._idle.pop()
+                if self._live < self.size:
+                    self._live += 1
+                    break
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise TimeoutError
+                self._cond.wait(left)
+        try:
+            w = _Worker()
+        except OSError as exc:
+            with self._cond:
+                self._live -= 1
+                self._cond.notify()
+            raise StoreError(f"cannot start a query worker: {exc}") from None
+        self._all.add(w)
+        return w
+
+    def _release(self, w: _Worker) -> None:
+        with self._cond:
+            if self._closed:
+                w.kill()
+                return
+            self._idle.append(w)
+            self._cond.notify()
+
+    def _discard(self, w: _Worker) -> None:
+        w.kill()
+        with self._cond:
+            self._live -= 1
+            self._cond.notify()
+
+    def run(self, message: dict[str, Any], timeout: float) -> tuple[dict[str, Any], bytes]:
+        """Send one request to a worker; its answer, or TimeoutError after ``timeout``."""
+        deadline = time.monotonic() + timeout
+        w = self._acquire(deadline)
+        try:
+            write_frame(w.stdin, message)
+            header, body = read_frame(w.fd, deadline)
+        except TimeoutError:
+            self.killed += 1
+            self._discard(w)
+            raise
+        except (OSError, EOFError, ValueError, struct.error) as exc:
+            self._discard(w)
+            raise StoreError(f"the query worker failed ({exc})") from None
+        self._release(w)
+        return header, body
+
+    def close(self) -> None:
+        with self._cond:
+            self._closed = True
+            idle, self._idle = self._idle, []
+            self._cond.notify_all()
+        for w in idle:
+            w.kill()
+
+
+class LocalEngine:
+    """User SPARQL on the embedded store, in executor subprocesses.
+
+    ``snapshot`` returns the directory of the live snapshot to open read-only (None
+    for an empty store); it is asked before every query, so a new snapshot is picked
+    up at once. With a :class:`glossary.store.Store` use :func:`engine_for_store`.
+    """
+
+    def __init__(
+        self,
+        snapshot: Callable[[], Path | None],
+        *,
+        timeout: float = DEFAULT_TIMEOUT,
+        row_limit: int = DEFAULT_ROW_LIMIT,
+        workers: int = DEFAULT_WORKERS,
+    ) -> None:
+        self.snapshot = snapshot
+        self.timeout = float(timeout)
+        self.row_limit = int(row_limit)
+        self.pool = WorkerPool(workers)
+
+    def execute(self, request: QueryRequest) -> QueryResult:
+        timeout = request.timeout if request.timeout is not None else self.timeout
+        row_limit = request.row_limit if request.row_limit is not None else self.row_limit
+        path = self.snapshot()
+        message = request.to_wire(snapshot=str(path) if path else None, row_limit=row_limit)
+        start = time.monotonic()
+        try:
+            header, body = self.pool.run(message, timeout)
+        except TimeoutError:
+            raise QueryTimeout(
+                f"the query timed out after {_seconds(timeout)} and was stopped",
+                hint="make it more selective (a LIMIT, fewer property paths), or run it "
+                "on your own copy of the data",
+            ) from None
+        result = result_from_wire(header, body)
+        result.elapsed = time.monotonic() - start
+        return result
+
+    def named_graphs(self) -> list[str]:
+        req = QueryRequest(query="SELECT DISTINCT ?g WHERE { GRAPH ?g { } } ORDER BY ?g",
+                           result_format=ResultFormat.JSON)  # fmt: skip
+        result = self.execute(req)
+        data = json.loads(result.body)
+        return [b["g"]["value"] for b in data["results"]["bindings"] if b["g"]["type"] == "uri"]
+
+    def close(self) -> None:
+        self.pool.close()
+
+
+def _seconds(timeout: float) -> str:
+    return f"{timeout:g} s"
+
+
+def engine_for_store(store: Any, **options: Any) -> LocalEngine:
+    """A :class:`LocalEngine` on a :class:`glossary.store.Store` (its live snapshot)."""
+    return LocalEngine(store.live_snapshot_path, **options)
+
+
+def engine_from_settings(
+    *,
+    endpoint: str | None,
+    snapshot: Callable[[], Path | None] | None,
+    timeout: float = DEFAULT_TIMEOUT,
+    row_limit: int = DEFAULT_ROW_LIMIT,
+    workers: int = DEFAULT_WORKERS,
+) -> Engine:
+    """The remote engine when ``endpoint`` is set, else the local one on ``snapshot``."""
+    if endpoint:
+        from glossary.sparql_remote import RemoteEngine
+
+        return RemoteEngine(endpoint, timeout=timeout, row_limit=row_limit)
+    if snapshot is None:
+        raise StoreError("no store and no remote SPARQL endpoint configured")
+    return LocalEngine(snapshot, timeout=timeout, row_limit=row_limit, workers=workers)
+
+
+def settings_from_env(env: dict[str, str] | None = None) -> dict[str, Any]:
+    """The SPARQL settings from the environment (``GLOSSARY_SPARQL_*``)."""
+    env = dict(os.environ if env is None else env)
+
+    def number(name: str, default: float, kind: type) -> Any:
+        raw = env.get(name)
+        if raw is None or not raw.strip():
+            return kind(default)
+        try:
+            value = kind(raw)
+        except ValueError:
+            raise StoreError(
+                f"{name}={raw!r} is not a number", hint=f"e.g. {name}={default:g}"
+            ) from None
+        if value <= 0:
+            raise StoreError(f"{name} must be positive, not {raw}")
+        return value
+
+    return {
+        "endpoint": env.get("GLOSSARY_SPARQL_ENDPOINT") or None,
+        "timeout": number("GLOSSARY_SPARQL_TIMEOUT", DEFAULT_TIMEOUT, float),
+        "row_limit": number("GLOSSARY_SPARQL_ROW_LIMIT", DEFAULT_ROW_LIMIT, int),
+        "workers": number("GLOSSARY_SPARQL_WORKERS", DEFAULT_WORKERS, int),
+    }
+
+
+# --------------------------------------------------------------------------- description
+
+SD = "http://www.w3.org/ns/sparql-service-description#"
+FORMATS_NS = "http://www.w3.org/ns/formats/"
+_SD_FORMATS = ("SPARQL_Results_JSON", "SPARQL_Results_XML", "SPARQL_Results_CSV",
+               "SPARQL_Results_TSV", "Turtle", "N-Triples", "JSON-LD", "RDF_XML")  # fmt: skip
+
+
+def service_description(endpoint: str, named_graphs: Sequence[str]) -> list[Any]:
+    """A SPARQL 1.1 Service Description of ``endpoint``, as pyoxigraph triples."""
+    from pyoxigraph import BlankNode, Literal, NamedNode, Triple
+
+    rdf_type = NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+
+    def sd(name: str) -> Any:
+        return NamedNode(SD + name)
+
+    svc = NamedNode(endpoint)
+    triples = [
+        Triple(svc, rdf_type, sd("Service")),
+        Triple(svc, sd("endpoint"), svc),
+        Triple(svc, sd("supportedLanguage"), sd("SPARQL11Query")),
+        Triple(svc, sd("feature"), sd("UnionDefaultGraph")),
+        Triple(svc, NamedNode("http://purl.org/dc/terms/title"),
+               Literal("semantic-glossary SPARQL endpoint (read-only)", language="en")),
+    ]  # fmt: skip
+    for name in _SD_FORMATS:
+        triples.append(Triple(svc, sd("resultFormat"), NamedNode(FORMATS_NS + name)))
+    dataset, default = BlankNode(), BlankNode()
+    triples += [
+        Triple(svc, sd("defaultDataset"), dataset),
+        Triple(dataset, rdf_type, sd("Dataset")),
+        Triple(dataset, sd("defaultGraph"), default),
+        Triple(default, rdf_type, sd("Graph")),
+    ]
+    for g in named_graphs:
+        node = BlankNode()
+        triples += [
+            Triple(dataset, sd("namedGraph"), node),
+            Triple(node, rdf_type, sd("NamedGraph")),
+            Triple(node, sd("name"), NamedNode(g)),
+        ]
+    return triples
+
+
+# --------------------------------------------------------------------------- writing
+
+
+def _tsv_line(values: Iterable[Any]) -> str:
+    # pyoxigraph's str() of a term is its N-Triples form, which is what TSV holds
+    # (tabs and newlines inside literals are escaped there).
+    return "\t".join("" if v is None else str(v) for v in values) + "\n"
+
+
+def _truncate_note(body: bytes, fmt: ResultFormat, limit: int) -> bytes:
+    """Say in the results' own ``head`` (the standard ``link``) that rows were cut."""
+    link = f"{TRUNCATED_LINK}?limit={limit}".encode()
+    if fmt is ResultFormat.JSON:
+        # {"head":{"vars":[...]}: variable names cannot hold "]" (SPARQL grammar).
+        return body.replace(b"]}", b'],"link":["' + link + b'"]}', 1)
+    if fmt is ResultFormat.XML:
+        return body.replace(b"</head>", b'<link href="' + link + b'"/></head>', 1)
+    return body
+
+
+def write_solutions(solutions: Any, fmt: ResultFormat, limit: int) -> tuple[bytes, int, bool]:
+    """Serialise at most ``limit`` solutions of a pyoxigraph ``QuerySolutions``.
+
+    Returns the body, the rows written and whether rows were cut. One row past the cap
+    is read to know; the kept rows go through a TSV (N-Triples terms, lossless) that
+    pyoxigraph parses back into a ``QuerySolutions`` and writes natively in ``fmt``.
+    """
+    import pyoxigraph
+
+    variables = [v.value for v in solutions.variables]
+    kept = list(islice(solutions, limit + 1))
+    truncated = len(kept) > limit
+    kept = kept[:limit]
+    width = len(variables)
+    tsv = _tsv_line("?" + v for v in variables) + "".join(
+        _tsv_line(row[i] for i in range(width)) for row in kept
+    )
+    parsed = pyoxigraph.parse_query_results(tsv, pyoxigraph.QueryResultsFormat.TSV)
+    body = parsed.serialize(format=fmt.oxigraph) or b""
+    if truncated:
+        body = _truncate_note(body, fmt, limit)
+    return body, len(kept), truncated
+
+
+def write_triples(triples: Iterable[Any], fmt: RdfFormat, limit: int) -> tuple[bytes, int, bool]:
+    """Serialise at most ``limit`` triples: the body, the triples written, whether cut."""
+    import pyoxigraph
+
+    it = iter(triples)
+    kept = list(islice(it, limit))
+    truncated = next(it, None) is not None
+    body = pyoxigraph.serialize(kept, format=fmt.oxigraph) or b""
+    return bytes(body), len(kept), truncated
+
+
+def serialize_graph(triples: Sequence[Any], fmt: RdfFormat) -> bytes:
+    import pyoxigraph
+
+    prefixes = {"sd": SD, "formats": FORMATS_NS} if fmt is RdfFormat.TURTLE else None
+    data = pyoxigraph.serialize(triples, format=fmt.oxigraph, prefixes=prefixes)
+    return bytes(data or b"")

@@ -1,0 +1,137 @@
+"""The executor subprocess of :class:`glossary.sparql.LocalEngine`.
+
+Run as ``python -m glossary.sparql_worker``: reads one request frame at a time on
+stdin, evaluates it on the snapshot it names (opened read-only, kept open while the
+next requests name the same one), serialises the whole answer, and writes one frame
+back on stdout. The parent kills it when it runs past the time limit; it exits by
+itself when the parent closes the pipe.
+
+:func:`evaluate` is the pure part (a store and a request in, a header and bytes out),
+used here and by tests.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+from glossary.formats import RdfFormat, ResultFormat
+from glossary.sparql import read_frame, write_frame, write_solutions, write_triples
+
+
+def _graph_node(iri: str) -> Any:
+    import pyoxigraph
+
+    return pyoxigraph.NamedNode(iri)
+
+
+def dataset_options(request: dict[str, Any]) -> dict[str, Any]:
+    """pyoxigraph ``Store.query`` keywords for the request's dataset.
+
+    The protocol's ``default-graph-uri``/``named-graph-uri`` win over the query's
+    ``FROM``/``FROM NAMED`` (pyoxigraph replaces the query's dataset with them); a
+    query that names its own dataset gets exactly that; otherwise the default graph is
+    the union of all graphs, as the contract says.
+    """
+    defaults, named = request.get("default_graphs"), request.get("named_graphs")
+    if defaults is not None or named is not None:
+        return {
+            "default_graph": [_graph_node(g) for g in (defaults or [])],
+            "named_graphs": [_graph_node(g) for g in (named or [])],
+        }
+    if request.get("has_dataset"):
+        return {}
+    return {"use_default_graph_as_union": True}
+
+
+def evaluate(ox: Any, request: dict[str, Any]) -> tuple[dict[str, Any], bytes]:
+    """Run one query on a pyoxigraph store; the answer header and its serialised body."""
+    import pyoxigraph
+
+    limit = int(request["row_limit"])
+    result_format = ResultFormat[request["result_format"]]
+    graph_format = RdfFormat[request["graph_format"]]
+    try:
+        results = ox.query(
+            request["query"], base_iri=request.get("base_iri"), **dataset_options(request)
+        )
+        if isinstance(results, pyoxigraph.QueryBoolean):
+            body = results.serialize(format=result_format.oxigraph) or b""
+            kind, rows, truncated, media_type = "boolean", 1, False, result_format.media_type
+        elif isinstance(results, pyoxigraph.QuerySolutions):
+            body, rows, truncated = write_solutions(results, result_format, limit)
+            kind, media_type = "solutions", result_format.media_type
+        else:
+            body, rows, truncated = write_triples(results, graph_format, limit)
+            kind, media_type = "graph", graph_format.media_type
+    except SyntaxError as exc:
+        return {"ok": False, "error": "syntax", "message": str(exc)}, b""
+    except OSError as exc:
+        return {"ok": False, "error": "store", "message": str(exc)}, b""
+    except (ValueError, TypeError, RuntimeError) as exc:  # evaluation errors
+        return {"ok": False, "error": "eval", "message": str(exc)}, b""
+    header = {"ok": True, "kind": kind, "rows": rows, "truncated": truncated,
+              "row_limit": limit, "media_type": media_type}  # fmt: skip
+    return header, bytes(body)
+
+
+class _Snapshot:
+    """The store the worker has open, reopened when the parent names another one."""
+
+    def __init__(self) -> None:
+        self.path: str | None = None
+        self.store: Any = None
+        self._lock_fd: int | None = None
+
+    def get(self, path: str | None) -> Any:
+        import pyoxigraph
+
+        if self.store is not None and path == self.path:
+            return self.store
+        self.store = None
+        if self._lock_fd is not None:
+            os.close(self._lock_fd)
+            self._lock_fd = None
+        self.path = path
+        if path is None:
+            self.store = pyoxigraph.Store()  # an empty store: every query answers empty
+            return self.store
+        # A reader of glossary.store holds a shared flock on <snapshot>.readers, so the
+        # store's garbage collection never deletes a snapshot still open here.
+        readers = Path(path).with_name(Path(path).name + ".readers")
+        if readers.exists():
+            with contextlib.suppress(OSError):
+                fd = os.open(readers, os.O_RDWR)
+                fcntl.flock(fd, fcntl.LOCK_SH)
+                self._lock_fd = fd
+        self.store = pyoxigraph.Store.read_only(path)
+        return self.store
+
+
+def main() -> int:
+    # The protocol owns the original stdout; anything printed goes to stderr.
+    out = os.fdopen(os.dup(1), "wb")
+    os.dup2(2, 1)
+    sys.stdout = sys.stderr
+    inp = sys.stdin.buffer.fileno()
+    snapshot = _Snapshot()
+    while True:
+        try:
+            request, _ = read_frame(inp)
+        except EOFError:
+            return 0
+        try:
+            store = snapshot.get(request.get("store"))
+        except OSError as exc:
+            write_frame(out, {"ok": False, "error": "store", "message": str(exc)})
+            continue
+        header, body = evaluate(store, request)
+        write_frame(out, header, body)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
