@@ -225,14 +225,14 @@ def choose_format(
             if fmt is fmt_named:
                 return fmt, mt
         raise NotAcceptable(
-            f"format={format_param!r} is not offered for a {form.value} query",
+            f"format={format_param!r} is not offered for {form.value} queries",
             offered=_unique_media_types(offered),
             hint="use one of: " + ", ".join(_format_names(form)),
         )
     chosen = choose(accept, [mt for mt, _ in offered])
     if chosen is None:
         raise NotAcceptable(
-            f"none of the media types in Accept ({accept}) is offered for a {form.value} query",
+            f"none of the media types in Accept ({accept}) is offered for {form.value} queries",
             offered=_unique_media_types(offered),
             hint="accept one of the offered types, or pass format= ("
             + ", ".join(_format_names(form))
@@ -465,14 +465,17 @@ class WorkerPool:
         self._live = 0
         self._cond = threading.Condition()
         self._closed = False
-        self._all: weakref.WeakSet[_Worker] = weakref.WeakSet()
+        # Every live worker, strongly held, so the finalizer (garbage collection of the
+        # pool, or interpreter exit) can kill them all and reap them.
+        self._workers: set[_Worker] = set()
         self.killed = 0  # workers killed for running past their deadline
-        weakref.finalize(self, WorkerPool._kill_all, self._all)
+        weakref.finalize(self, WorkerPool._kill_all, self._workers)
 
     @staticmethod
-    def _kill_all(workers: weakref.WeakSet[_Worker]) -> None:
+    def _kill_all(workers: set[_Worker]) -> None:
         for w in list(workers):
             w.kill()
+        workers.clear()
 
     def _acquire(self, deadline: float) -> _Worker:
         with self._cond:
@@ -495,13 +498,15 @@ class WorkerPool:
                 self._live -= 1
                 self._cond.notify()
             raise StoreError(f"cannot start a query worker: {exc}") from None
-        self._all.add(w)
+        with self._cond:
+            self._workers.add(w)
         return w
 
     def _release(self, w: _Worker) -> None:
         with self._cond:
             if self._closed:
                 w.kill()
+                self._workers.discard(w)
                 return
             self._idle.append(w)
             self._cond.notify()
@@ -509,6 +514,7 @@ class WorkerPool:
     def _discard(self, w: _Worker) -> None:
         w.kill()
         with self._cond:
+            self._workers.discard(w)
             self._live -= 1
             self._cond.notify()
 
@@ -536,6 +542,8 @@ class WorkerPool:
             self._cond.notify_all()
         for w in idle:
             w.kill()
+            with self._cond:
+                self._workers.discard(w)
 
 
 class LocalEngine:

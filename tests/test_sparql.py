@@ -1,0 +1,532 @@
+"""The SPARQL engine and ``/sparql``: formats, safety (read-only, no network), time
+limit, row cap, CORS, the service description and the query form."""
+
+from __future__ import annotations
+
+import io
+import json
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pyoxigraph as ox
+import pytest
+
+from glossary.errors import BadQuery, NotAcceptable
+from glossary.formats import RdfFormat, ResultFormat
+from glossary.sparql import (
+    LocalEngine,
+    QueryForm,
+    check_query,
+    choose_format,
+    inspect_query,
+    prepare,
+)
+from service import create_app
+
+EX = "http://example.org/"
+SKOS = "http://www.w3.org/2004/02/skos/core#"
+GRAPHS = [f"{EX}g/a", f"{EX}g/b&c='d'"]  # the second needs escaping in HTML
+
+
+# --------------------------------------------------------------------------- pure parts
+
+ACCEPT_TABLE = [
+    # form, Accept, format=, expected media type
+    (QueryForm.SELECT, None, None, "application/sparql-results+json"),
+    (QueryForm.SELECT, "*/*", None, "application/sparql-results+json"),
+    (QueryForm.SELECT, "application/sparql-results+xml", None, "application/sparql-results+xml"),
+    (QueryForm.SELECT, "text/csv;q=0.5, text/tab-separated-values", None,
+     "text/tab-separated-values"),
+    (QueryForm.SELECT, "text/csv, application/sparql-results+json;q=0.9", None, "text/csv"),
+    (QueryForm.SELECT, "application/json", None, "application/json"),
+    (QueryForm.SELECT, "text/*", None, "text/csv"),
+    (QueryForm.SELECT, "text/html,application/xhtml+xml,*/*;q=0.8", None,
+     "application/sparql-results+json"),
+    (QueryForm.SELECT, "text/html", "csv", "text/csv"),
+    (QueryForm.SELECT, None, "xml", "application/sparql-results+xml"),
+    (QueryForm.SELECT, None, "text/tab-separated-values", "text/tab-separated-values"),
+    (QueryForm.ASK, "application/sparql-results+xml, */*;q=0.1", None,
+     "application/sparql-results+xml"),
+    (QueryForm.ASK, None, None, "application/sparql-results+json"),
+    (QueryForm.CONSTRUCT, None, None, "text/turtle"),
+    (QueryForm.CONSTRUCT, "application/n-triples", None, "application/n-triples"),
+    (QueryForm.CONSTRUCT, "application/rdf+xml;q=0.9, application/ld+json", None,
+     "application/ld+json"),
+    (QueryForm.CONSTRUCT, "application/*", None, "application/n-triples"),
+    (QueryForm.DESCRIBE, None, "xml", "application/rdf+xml"),
+    (QueryForm.DESCRIBE, None, "jsonld", "application/ld+json"),
+    (QueryForm.DESCRIBE, "text/turtle;q=0, */*", None, "application/n-triples"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("form", "accept", "fmt", "expected"), ACCEPT_TABLE)
+def test_choose_format(form: QueryForm, accept: str | None, fmt: str | None, expected: str
+                       ) -> None:  # fmt: skip
+    chosen, media_type = choose_format(form, accept, fmt)
+    assert media_type == expected
+    assert media_type in chosen.media_types
+
+
+NOT_ACCEPTABLE = [
+    (QueryForm.SELECT, "text/turtle", None),
+    (QueryForm.SELECT, "image/png", None),
+    (QueryForm.ASK, "text/csv", None),
+    (QueryForm.CONSTRUCT, "application/sparql-results+json", None),
+    (QueryForm.SELECT, None, "turtle"),
+    (QueryForm.CONSTRUCT, None, "csv"),
+    (QueryForm.SELECT, None, "yaml"),
+]
+
+
+@pytest.mark.parametrize(("form", "accept", "fmt"), NOT_ACCEPTABLE)
+def test_choose_format_refuses(form: QueryForm, accept: str | None, fmt: str | None) -> None:
+    with pytest.raises(NotAcceptable) as info:
+        choose_format(form, accept, fmt)
+    assert info.value.offered
+    assert info.value.hint
+
+
+LEX_TABLE = [
+    # query, form, uses SERVICE, has FROM
+    ("SELECT * { ?s ?p ?o }", QueryForm.SELECT, False, False),
+    ("PREFIX select: <x:> ASK { ?s select:from ?o }", QueryForm.ASK, False, False),
+    ("select * from <g> { ?s ?p ?o }", QueryForm.SELECT, False, True),
+    ("SELECT ?from ?service { ?from ?service 'SERVICE' }", QueryForm.SELECT, False, False),
+    ("SELECT * { ?s ?p \"\"\"FROM\nSERVICE <x>\"\"\" } # SERVICE <y> { }", QueryForm.SELECT,
+     False, False),
+    ("SELECT * { <http://x/SERVICE> ?p ?o }", QueryForm.SELECT, False, False),
+    ("CONSTRUCT { ?s ?p ?o } WHERE { SERVICE <http://x/> { ?s ?p ?o } }",
+     QueryForm.CONSTRUCT, True, False),
+    ("SELECT * { ?s ?p ?o .SERVICE<http://x/>{?s ?p ?o} }", QueryForm.SELECT, True, False),
+    ("SELECT * { {?s ?p ?o}SeRvIcE SILENT ?svc {?s ?p ?o} }", QueryForm.SELECT, True, False),
+    # a string's escaped quote does not end it; an escaped quote in a local name
+    # does not start one (where SERVICE could hide)
+    ("SELECT * { ?s ?p 'it\\'s' . SERVICE <http://x/> {} }", QueryForm.SELECT, True, False),
+    ("SELECT * { ?s ex:a\\'b ?o . SERVICE <http://x/> {} ?s ex:c\\'d ?o }", QueryForm.SELECT,
+     True, False),
+    ("SELECT * { FILTER(?a<1) SERVICE <http://x/> { } FILTER(?b>2) }", QueryForm.SELECT,
+     True, False),
+    ("DESCRIBE <x>", QueryForm.DESCRIBE, False, False),
+    ("BASE <http://x/> PREFIX : <#> SELECT * FROM NAMED :g { GRAPH ?g { ?s ?p ?o } }",
+     QueryForm.SELECT, False, True),
+    ("INSERT DATA { <a> <b> <c> }", None, False, False),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("query", "form", "service", "dataset"), LEX_TABLE)
+def test_inspect_query(query: str, form: QueryForm | None, service: bool, dataset: bool) -> None:
+    info = inspect_query(query)
+    assert (info.form, info.uses_service, info.has_dataset) == (form, service, dataset)
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ("", "empty"),
+        ("   \n", "empty"),
+        ("INSERT DATA { <a> <b> <c> }", "read-only"),
+        ("PREFIX x: <y:> DELETE WHERE { ?s ?p ?o }", "read-only"),
+        ("LOAD <http://127.0.0.1:9/x>", "read-only"),
+        ("CLEAR ALL", "read-only"),
+        ("WITH <g> DELETE { ?s ?p ?o } WHERE { ?s ?p ?o }", "read-only"),
+        ("SELECT * { SERVICE <http://127.0.0.1:9/> { ?s ?p ?o } }", "SERVICE"),
+        ("SELECT * { ?s ?p ?o }" + " " * 1_000_001, "longer than"),
+    ],
+)
+def test_check_query_refuses(query: str, message: str) -> None:
+    with pytest.raises(BadQuery) as info:
+        check_query(query)
+    assert message in info.value.message
+
+
+# --------------------------------------------------------------------------- a store
+
+
+@pytest.fixture(scope="module")
+def store_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A pyoxigraph store: 30 concepts in graph a (a chain by skos:broader), 1 in graph b."""
+    path = tmp_path_factory.mktemp("sparql") / "db"
+    store = ox.Store(str(path))
+    quads = []
+    a, b = ox.NamedNode(GRAPHS[0]), ox.NamedNode(GRAPHS[1])
+    for i in range(30):
+        c = ox.NamedNode(f"{EX}c{i}")
+        quads.append(ox.Quad(c, ox.NamedNode(f"{SKOS}prefLabel"),
+                             ox.Literal(f"concept {i}\t<&>", language="en"), a))  # fmt: skip
+        if i:
+            quads.append(ox.Quad(c, ox.NamedNode(f"{SKOS}broader"), ox.NamedNode(f"{EX}c{i - 1}"),
+                                 a))  # fmt: skip
+    quads.append(ox.Quad(ox.NamedNode(f"{EX}other"), ox.NamedNode(f"{SKOS}prefLabel"),
+                         ox.Literal("other"), b))  # fmt: skip
+    store.extend(quads)
+    store.flush()
+    del store
+    return path
+
+
+def _count(store_dir: Path) -> int:
+    return len(ox.Store.read_only(str(store_dir)))
+
+
+@pytest.fixture(scope="module")
+def engine(store_dir: Path) -> Iterator[LocalEngine]:
+    eng = LocalEngine(lambda: store_dir, timeout=2.0, row_limit=20, workers=2)
+    yield eng
+    eng.close()
+
+
+@pytest.fixture(scope="module")
+def client(engine: LocalEngine, tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    app = create_app({
+        "TESTING": True,
+        "GLOSSARY_STORE": str(tmp_path_factory.mktemp("unused")),
+        "GLOSSARY_SPARQL_ENGINE": engine,
+    })  # fmt: skip
+    return app.test_client()
+
+
+SELECT_LABELS = f"SELECT ?c ?l WHERE {{ ?c <{SKOS}prefLabel> ?l }} ORDER BY ?c LIMIT 3"
+CONSTRUCT_ONE = f"CONSTRUCT {{ ?c ?p ?o }} WHERE {{ BIND(<{EX}c3> AS ?c) ?c ?p ?o }}"
+
+
+@pytest.mark.parametrize("fmt", list(ResultFormat))
+def test_select_in_every_result_format(client: Any, fmt: ResultFormat) -> None:
+    resp = client.get("/sparql", query_string={"query": SELECT_LABELS},
+                      headers={"Accept": fmt.media_type})  # fmt: skip
+    assert resp.status_code == 200
+    assert resp.mimetype == fmt.media_type
+    assert resp.headers["Vary"] == "Accept"
+    body = resp.get_data()
+    if fmt is ResultFormat.CSV:
+        lines = body.decode().splitlines()
+        assert lines[0] == "c,l" and len(lines) == 4
+        assert lines[1].startswith("http://example.org/c0,")
+    else:
+        rows = list(ox.parse_query_results(body, fmt.oxigraph))
+        assert [r["c"].value for r in rows] == [f"{EX}c0", f"{EX}c1", f"{EX}c10"]
+        assert rows[0]["l"] == ox.Literal("concept 0\t<&>", language="en")  # tab survives
+
+
+@pytest.mark.parametrize("fmt", [RdfFormat.TURTLE, RdfFormat.NTRIPLES, RdfFormat.JSONLD,
+                                 RdfFormat.RDFXML])  # fmt: skip
+def test_construct_in_every_graph_format(client: Any, fmt: RdfFormat) -> None:
+    resp = client.post("/sparql", data=CONSTRUCT_ONE.encode(),
+                       content_type="application/sparql-query",
+                       headers={"Accept": fmt.media_type})  # fmt: skip
+    assert resp.status_code == 200, resp.get_data()
+    assert resp.mimetype == fmt.media_type
+    triples = {q.triple for q in ox.parse(io.BytesIO(resp.get_data()), format=fmt.oxigraph)}
+    assert ox.Triple(ox.NamedNode(f"{EX}c3"), ox.NamedNode(f"{SKOS}broader"),
+                     ox.NamedNode(f"{EX}c2")) in triples  # fmt: skip
+    assert len(triples) == 2
+
+
+def test_format_parameter_wins_over_accept(client: Any) -> None:
+    resp = client.post("/sparql", data={"query": SELECT_LABELS, "format": "tsv"},
+                       headers={"Accept": "application/sparql-results+json"})  # fmt: skip
+    assert resp.status_code == 200
+    assert resp.mimetype == "text/tab-separated-values"
+    assert resp.get_data().startswith(b"?c\t?l\n")
+
+
+def test_describe_and_ask(client: Any) -> None:
+    resp = client.get("/sparql", query_string={"query": f"DESCRIBE <{EX}other>",
+                                               "format": "nt"})  # fmt: skip
+    assert resp.status_code == 200
+    assert resp.get_data().decode().strip() == (f'<{EX}other> <{SKOS}prefLabel> "other" .')
+    resp = client.get("/sparql", query_string={"query": f"ASK {{ <{EX}c29> ?p ?o }}"})
+    assert resp.get_json() == {"head": {}, "boolean": True}
+
+
+def test_not_acceptable_lists_offers(client: Any) -> None:
+    resp = client.get("/sparql", query_string={"query": SELECT_LABELS},
+                      headers={"Accept": "text/turtle"})  # fmt: skip
+    assert resp.status_code == 406
+    assert resp.mimetype == "application/problem+json"
+    problem = resp.get_json()
+    assert "application/sparql-results+json" in problem["offered"]
+    assert "text/csv" in problem["offered"]
+    assert "text/turtle" in problem["detail"]
+
+
+def test_default_graph_is_the_union_and_graphs_are_named(client: Any) -> None:
+    q = f"SELECT (COUNT(*) AS ?n) WHERE {{ ?s <{SKOS}prefLabel> ?o }}"
+    assert client.get("/sparql", query_string={"query": q}, headers={"Accept": "text/csv"}
+                      ).get_data().split() == [b"n", b"31"]  # fmt: skip
+    resp = client.get("/sparql", query_string={"query": q, "default-graph-uri": GRAPHS[1]},
+                      headers={"Accept": "text/csv"})  # fmt: skip
+    assert resp.get_data().split() == [b"n", b"1"]
+    q_from = f"SELECT (COUNT(*) AS ?n) FROM <{GRAPHS[1]}> WHERE {{ ?s ?p ?o }}"
+    resp = client.get("/sparql", query_string={"query": q_from}, headers={"Accept": "text/csv"})
+    assert resp.get_data().split() == [b"n", b"1"]
+
+
+def test_syntax_error_names_the_position(client: Any) -> None:
+    resp = client.get("/sparql", query_string={"query": "SELECT * WHERE {\n  ?s ?p }"})
+    assert resp.status_code == 400
+    problem = resp.get_json()
+    assert problem["where"].startswith("query:2:")  # line 2, column as pyoxigraph counts
+    assert "cannot be parsed" in problem["detail"]
+
+
+def test_protocol_errors_are_problems(client: Any) -> None:
+    resp = client.get("/sparql", query_string=[("query", "ASK {}"), ("query", "ASK {}")])
+    assert resp.status_code == 400 and "2 times" in resp.get_json()["detail"]
+    resp = client.post("/sparql", data="ASK {}", content_type="text/plain")
+    assert resp.status_code == 415
+    assert resp.mimetype == "application/problem+json"
+    resp = client.post("/sparql", data="ASK {}".encode("utf-16"),
+                       content_type="application/sparql-query; charset=UTF-16")  # fmt: skip
+    assert resp.status_code == 400 and "UTF-8" in resp.get_json()["detail"]
+    resp = client.post("/sparql", data=b"ASK { \xff }", content_type="application/sparql-query")
+    assert resp.status_code == 400 and "not valid UTF-8" in resp.get_json()["detail"]
+    resp = client.delete("/sparql")
+    assert resp.status_code == 405 and resp.mimetype == "application/problem+json"
+
+
+# --------------------------------------------------------------------------- read-only
+
+
+@pytest.mark.parametrize(
+    ("method", "kwargs"),
+    [
+        ("get", {"query_string": {"update": "CLEAR ALL"}}),
+        ("post", {"data": {"update": "DROP ALL"}}),
+        ("post", {"data": b"DROP ALL", "content_type": "application/sparql-update"}),
+        ("post", {"data": b"CLEAR ALL", "content_type": "application/sparql-query"}),
+        ("post", {"data": {"query": f"INSERT DATA {{ <{EX}x> <{EX}y> <{EX}z> }}"}}),
+        ("get", {"query_string": {"query": "LOAD <http://127.0.0.1:9/data.ttl>"}}),
+    ],
+)
+def test_updates_are_refused_and_change_nothing(client: Any, store_dir: Path, method: str,
+                                                kwargs: dict[str, Any]) -> None:  # fmt: skip
+    before = _count(store_dir)
+    resp = getattr(client, method)("/sparql", **kwargs)
+    assert resp.status_code == 400
+    assert "read-only" in resp.get_json()["detail"]
+    assert _count(store_dir) == before == 60
+
+
+# --------------------------------------------------------------------------- no network
+
+
+@pytest.fixture
+def listener() -> Iterator[tuple[int, list[bytes]]]:
+    """A loopback TCP listener that records every connection it gets."""
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    sock.listen(16)
+    sock.settimeout(0.1)
+    seen: list[bytes] = []
+    stop = threading.Event()
+
+    def accept() -> None:
+        while not stop.is_set():
+            try:
+                conn, _ = sock.accept()
+            except TimeoutError:
+                continue
+            with conn:
+                conn.settimeout(1)
+                try:
+                    seen.append(conn.recv(4096) or b"<connected>")
+                except TimeoutError:
+                    seen.append(b"<connected>")
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    yield sock.getsockname()[1], seen
+    stop.set()
+    thread.join()
+    sock.close()
+
+
+def test_listener_sees_a_connection(listener: tuple[int, list[bytes]]) -> None:
+    """The check below could fail: a real connection is recorded."""
+    port, seen = listener
+    with socket.create_connection(("127.0.0.1", port)) as c:
+        c.sendall(b"hello")
+    time.sleep(0.3)
+    assert seen == [b"hello"]
+
+
+def test_no_query_reaches_the_network(client: Any, listener: tuple[int, list[bytes]]) -> None:
+    port, seen = listener
+    url = f"http://127.0.0.1:{port}/sparql"
+    refused = [
+        f"SELECT * WHERE {{ SERVICE <{url}> {{ ?s ?p ?o }} }}",
+        f"SELECT * WHERE {{ SERVICE SILENT <{url}> {{ ?s ?p ?o }} }}",
+        f"select * where {{ ?a ?b ?c OPTIONAL {{ service <{url}> {{ ?s ?p ?o }} }} }}",
+        f"SELECT * WHERE {{ {{ SELECT * {{ SERVICE <{url}> {{ ?s ?p ?o }} }} }} }}",
+        f"ASK {{ VALUES ?e {{ <{url}> }} SERVICE ?e {{ ?s ?p ?o }} }}",
+    ]
+    for q in refused:
+        resp = client.get("/sparql", query_string={"query": q})
+        assert resp.status_code == 400, q
+        assert "SERVICE" in resp.get_json()["detail"]
+    local = [
+        f"SELECT * FROM <{url}> WHERE {{ ?s ?p ?o }}",
+        f"SELECT * FROM NAMED <{url}> WHERE {{ GRAPH ?g {{ ?s ?p ?o }} }}",
+        f"CONSTRUCT {{ ?s ?p ?o }} FROM <{url}> WHERE {{ ?s ?p ?o }}",
+    ]
+    for q in local:
+        resp = client.get("/sparql", query_string={"query": q})
+        assert resp.status_code == 200, (q, resp.get_data())
+    resp = client.get("/sparql", query_string={"query": "SELECT * { ?s ?p ?o }",
+                                               "default-graph-uri": url})  # fmt: skip
+    assert resp.status_code == 200
+    assert resp.get_json()["results"]["bindings"] == []
+    time.sleep(0.5)
+    assert seen == []
+
+
+# --------------------------------------------------------------------------- limits
+
+SLOW = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l . ?m ?n2 ?o }"
+
+
+def test_timeout_is_a_clean_503_and_the_service_keeps_answering(
+    client: Any, engine: LocalEngine
+) -> None:
+    killed = engine.pool.killed
+    results: dict[str, Any] = {}
+
+    def slow() -> None:
+        results["slow"] = client.get("/sparql", query_string={"query": SLOW})
+
+    thread = threading.Thread(target=slow)
+    start = time.monotonic()
+    thread.start()
+    time.sleep(0.3)
+    quick = client.get("/sparql", query_string={"query": "ASK { ?s ?p ?o }"})
+    quick_done = time.monotonic() - start
+    thread.join()
+    elapsed = time.monotonic() - start
+    assert quick.status_code == 200 and quick.get_json()["boolean"] is True
+    assert quick_done < 1.5  # answered while the slow one was still running
+    resp = results["slow"]
+    assert resp.status_code == 503
+    assert resp.mimetype == "application/problem+json"
+    assert "timed out after 2 s" in resp.get_json()["detail"]
+    assert 1.9 < elapsed < 6
+    assert engine.pool.killed == killed + 1
+    again = client.get("/sparql", query_string={"query": "ASK { ?s ?p ?o }"})
+    assert again.status_code == 200
+
+
+def test_rows_beyond_the_cap_are_cut_and_said_so(client: Any) -> None:
+    q = f"SELECT ?c WHERE {{ ?c <{SKOS}prefLabel> ?l }} ORDER BY ?c"
+    resp = client.get("/sparql", query_string={"query": q})
+    assert resp.status_code == 200
+    assert resp.headers["X-Result-Truncated"] == "true"
+    assert resp.headers["X-Result-Limit"] == "20"
+    assert "truncated" in resp.headers["Warning"]
+    data = resp.get_json()
+    assert len(data["results"]["bindings"]) == 20
+    assert data["head"]["link"] == ["urn:x-glossary:result-truncated?limit=20"]
+    assert len(list(ox.parse_query_results(resp.get_data(), ox.QueryResultsFormat.JSON))) == 20
+    xml = client.get("/sparql", query_string={"query": q, "format": "xml"}).get_data()
+    assert len(list(ox.parse_query_results(xml, ox.QueryResultsFormat.XML))) == 20
+    assert b'<link href="urn:x-glossary:result-truncated?limit=20"/>' in xml
+    graph = client.get("/sparql", query_string={"query": "CONSTRUCT WHERE { ?s ?p ?o }",
+                                                "format": "nt"})  # fmt: skip
+    assert graph.headers["X-Result-Truncated"] == "true"
+    assert len(graph.get_data().splitlines()) == 20
+    small = client.get("/sparql", query_string={"query": SELECT_LABELS})
+    assert "X-Result-Truncated" not in small.headers
+    assert "link" not in small.get_json()["head"]
+
+
+# --------------------------------------------------------------------------- CORS, description
+
+
+def test_cors_is_open(client: Any) -> None:
+    pre = client.options("/sparql", headers={
+        "Origin": "https://example.net", "Access-Control-Request-Method": "POST",
+        "Access-Control-Request-Headers": "content-type",
+    })  # fmt: skip
+    assert pre.status_code == 200
+    assert pre.headers["Access-Control-Allow-Origin"] == "*"
+    assert "POST" in pre.headers["Access-Control-Allow-Methods"]
+    assert "Content-Type" in pre.headers["Access-Control-Allow-Headers"]
+    resp = client.get("/sparql", query_string={"query": "ASK {}"},
+                      headers={"Origin": "https://example.net"})  # fmt: skip
+    assert resp.headers["Access-Control-Allow-Origin"] == "*"
+    bad = client.get("/sparql", query_string={"query": "ASK {"})
+    assert bad.headers["Access-Control-Allow-Origin"] == "*"
+
+
+@pytest.mark.parametrize("fmt", [RdfFormat.TURTLE, RdfFormat.NTRIPLES, RdfFormat.JSONLD,
+                                 RdfFormat.RDFXML])  # fmt: skip
+def test_service_description(client: Any, fmt: RdfFormat) -> None:
+    resp = client.get("/sparql", headers={"Accept": fmt.media_type})
+    assert resp.status_code == 200
+    assert resp.mimetype == fmt.media_type
+    store = ox.Store()
+    store.load(resp.get_data(), format=fmt.oxigraph)
+    sd = "http://www.w3.org/ns/sparql-service-description#"
+    endpoint = ox.NamedNode("http://localhost/sparql")
+    assert store.query(f"ASK {{ ?svc <{sd}endpoint> ?svc ; <{sd}supportedLanguage> "
+                       f"<{sd}SPARQL11Query> }}")  # fmt: skip
+    names = {
+        r["g"].value
+        for r in store.query(
+            f"SELECT ?g {{ {endpoint} <{sd}defaultDataset>/<{sd}namedGraph>/<{sd}name> ?g }}"
+        )
+    }
+    assert names == set(GRAPHS)
+    formats = {r["f"].value for r in store.query(f"SELECT ?f {{ ?s <{sd}resultFormat> ?f }}")}
+    assert "http://www.w3.org/ns/formats/SPARQL_Results_JSON" in formats
+    assert "http://www.w3.org/ns/formats/Turtle" in formats
+
+
+def test_query_form_for_browsers_escapes_everything(client: Any) -> None:
+    resp = client.get("/sparql", headers={"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"})
+    assert resp.status_code == 200
+    assert resp.mimetype == "text/html"
+    html = resp.get_data(as_text=True)
+    assert '<textarea id="query" name="query"' in html
+    assert "b&amp;c=&#39;d&#39;" in html  # the graph IRI, escaped
+    assert "c='d'" not in html
+    assert "&lt;http://www.w3.org/2004/02/skos/core#&gt;" in html  # the example query
+    resp = client.get("/sparql", query_string={"format": "text/csv"})
+    assert resp.status_code == 406
+
+
+def test_a_new_snapshot_is_picked_up(tmp_path: Path) -> None:
+    paths = []
+    for i in range(2):
+        path = tmp_path / f"snap{i}"
+        s = ox.Store(str(path))
+        s.add(ox.Quad(ox.NamedNode(f"{EX}s{i}"), ox.NamedNode(f"{EX}p"), ox.Literal("x"),
+                      ox.NamedNode(f"{EX}g")))  # fmt: skip
+        s.flush()
+        del s
+        paths.append(path)
+    live = [paths[0]]
+    engine = LocalEngine(lambda: live[0], workers=1)
+    try:
+        req, _ = prepare("SELECT ?s { ?s ?p ?o }")
+        assert json.loads(engine.execute(req).body)["results"]["bindings"][0]["s"]["value"] == (
+            f"{EX}s0"
+        )
+        live[0] = paths[1]
+        assert json.loads(engine.execute(req).body)["results"]["bindings"][0]["s"]["value"] == (
+            f"{EX}s1"
+        )
+    finally:
+        engine.close()
+
+
+def test_empty_store_answers_empty(tmp_path: Path) -> None:
+    engine = LocalEngine(lambda: None, workers=1)
+    try:
+        req, _ = prepare("SELECT * { ?s ?p ?o }")
+        assert json.loads(engine.execute(req).body)["results"]["bindings"] == []
+        assert engine.named_graphs() == []
+    finally:
+        engine.close()
