@@ -341,14 +341,6 @@ def _bnode(key: str) -> Any:
     return pyoxigraph.BlankNode(key[2:])
 
 
-def hash_members(src: Source, doc: str, limit: int = 500) -> list[str]:
-    """The resources ``<doc>#...`` that the document ``doc`` describes (hash IRIs)."""
-    import pyoxigraph
-
-    rows = src.select(named_query("concept_hash_members"), prefix=pyoxigraph.Literal(doc + "#"))
-    return sorted({r["s"].value for r in rows})[:limit]
-
-
 # --- the view of a concept (for JSON and pages) -----------------------------------
 
 
@@ -622,16 +614,24 @@ def broader_paths(
     src: Source, uri: str, lang: str, fallbacks: Sequence[str] = ()
 ) -> list[list[Ref]]:
     """Every path from a top of the hierarchy down to ``uri`` (excluded), top first;
-    at most a dozen, cycle-safe (GEMET has 2-cycles)."""
-    rows = src.select(named_query("concept_broader_edges"), uri=_nn(uri))
+    at most a dozen, cycle-safe (GEMET has 2-cycles). Walks up one level per query
+    (``concept_parents``), visiting at most ``_MAX_NODES`` ancestors."""
     parents: dict[str, list[str]] = {}
     labels: dict[str, dict[str, list[str]]] = {}
-    for r in rows:
-        child, parent = r["child"].value, r["parent"].value
-        if parent not in parents.get(child, []):
-            parents.setdefault(child, []).append(parent)
-        if "label" in r:
-            labels.setdefault(parent, {}).setdefault(_lang(r["label"]), []).append(r["label"].value)
+    queue, seen = [uri], {uri}
+    while queue and len(seen) <= _MAX_NODES:
+        node = queue.pop(0)
+        for r in src.select(named_query("concept_parents"), uri=_nn(node)):
+            parent = r["parent"].value
+            if parent not in parents.setdefault(node, []):
+                parents[node].append(parent)
+            if "label" in r:
+                bucket = labels.setdefault(parent, {}).setdefault(_lang(r["label"]), [])
+                if r["label"].value not in bucket:
+                    bucket.append(r["label"].value)
+            if parent not in seen:
+                seen.add(parent)
+                queue.append(parent)
     paths: list[list[str]] = []
 
     def walk(node: str, trail: list[str]) -> None:
@@ -727,9 +727,11 @@ class Catalog:
     def describe(self, uri: str) -> Description | None:
         return describe(self.src, uri)
 
-    def view(self, uri: str, lang: str | None = None) -> tuple[Description, ConceptView]:
+    def view(
+        self, uri: str, lang: str | None = None, *, description: Description | None = None
+    ) -> tuple[Description, ConceptView]:
         """The description and view of ``uri``; :class:`NotFound` when unknown."""
-        d = describe(self.src, uri)
+        d = description if description is not None else describe(self.src, uri)
         if d is None:
             raise NotFound(
                 f"no concept, scheme or other resource <{uri}> in the store",
@@ -741,6 +743,20 @@ class Catalog:
             d, _check_lang(lang) or default, vocab=vocab.id if vocab else None, fallbacks=[default]
         )
         return d, view
+
+    def hash_members(self, doc: str, limit: int = 500) -> list[str]:
+        """The resources ``<doc>#...`` that the document ``doc`` describes (hash IRIs),
+        from an index of fragment IRIs built once per store version."""
+
+        def compute() -> dict[str, list[str]]:
+            docs: dict[str, list[str]] = {}
+            for r in self.src.select(named_query("vocab_hash_subjects")):
+                iri = r["s"].value
+                docs.setdefault(iri.split("#", 1)[0], []).append(iri)
+            return {k: sorted(v) for k, v in docs.items()}
+
+        index: dict[str, list[str]] = self._cached(("hash-docs",), compute)
+        return index.get(doc, [])[:limit]
 
     # hierarchy
     def top_concepts(self, vocab_id: str, lang: str | None = None) -> list[TreeNode]:
@@ -810,6 +826,17 @@ class Catalog:
 
         return list(self._cached(("labels", vocab_id, lang), compute))
 
+    def _by_letter(self, vocab_id: str, lang: str) -> dict[str, list[tuple[str, str]]]:
+        out: dict[str, list[tuple[str, str]]] = {}
+        for _, label, uri in self._labels(vocab_id, lang):
+            out.setdefault(index_letter(label), []).append((label, uri))
+        return out
+
+    def scheme_info(self, vocab_id: str) -> dict[str, dict[str, Any]]:
+        """:func:`scheme_info` of a vocabulary, cached per store version."""
+        vocab = self.vocabulary(vocab_id)
+        return dict(self._cached(("schemes", vocab_id), lambda: scheme_info(self.src, vocab.graph)))
+
     def index(
         self,
         vocab_id: str,
@@ -826,22 +853,19 @@ class Catalog:
             raise InputError(
                 "offset must be >= 0 and limit between 1 and 1000", where="offset/limit"
             )
-        labels = self._labels(vocab_id, lang)
-        letters = self._cached(
-            ("letters", vocab_id, lang),
-            lambda: sorted(
-                {index_letter(lbl) for _, lbl, _ in labels}, key=lambda x: (x == "#", x)
-            ),
+        by_letter: dict[str, list[tuple[str, str]]] = self._cached(
+            ("letters", vocab_id, lang), lambda: self._by_letter(vocab_id, lang)
         )
+        letters = sorted(by_letter, key=lambda x: (x == "#", x))
         if letter is None:
             letter = letters[0] if letters else "A"
         letter = letter.upper()
-        if letter not in letters and letters:
+        if letter not in by_letter and letters:
             raise NotFound(
                 f"no concept of {vocab_id!r} is filed under {letter!r}",
                 hint="letters: " + " ".join(letters),
             )
-        chosen = [(lbl, uri) for _, lbl, uri in labels if index_letter(lbl) == letter]
+        chosen = by_letter.get(letter, [])
         page = [TreeNode(uri, lbl, False) for lbl, uri in chosen[offset : offset + limit]]
         return IndexPage(list(letters), letter, page, len(chosen), offset, limit)
 

@@ -25,7 +25,7 @@ from typing import Any
 
 from flask import Blueprint, Flask, Response, current_app, request, send_file
 
-from glossary.concepts import DCT, RDF, SKOS, scheme_info, serialize
+from glossary.concepts import DCT, RDF, SKOS, serialize
 from glossary.errors import NotAcceptable, NotFound
 from glossary.formats import RdfFormat
 from glossary.linkeddata import RDF_FORMATS, SUFFIXES, representation_for, suffix_for
@@ -157,7 +157,7 @@ def void_triples(root: str) -> list[Any]:
             add(ox.Triple(ds, nn(DCT + "language"), lit(lang)))
         for scheme in v.schemes:
             add(ox.Triple(ds, nn(VOID + "rootResource"), nn(scheme)))
-        for info in scheme_info(cat.src, v.graph).values():
+        for info in cat.scheme_info(v.id).values():
             for licence in info["licenses"]:
                 if licence.startswith(("http://", "https://")):
                     add(ox.Triple(ds, nn(DCT + "license"), nn(licence)))

@@ -20,7 +20,7 @@ from typing import Any
 
 from flask import Blueprint, Flask, Response, current_app, request
 
-from glossary.concepts import Catalog, Description, hash_members, serialize
+from glossary.concepts import Catalog, Description, serialize
 from glossary.errors import InputError, NotAcceptable, NotFound
 from glossary.linkeddata import (
     DEFAULT_PUBLIC_BASE,
@@ -112,6 +112,7 @@ def answer(
     *,
     lang: str | None = None,
     hash_doc: list[str] | None = None,
+    description: Description | None = None,
 ) -> Response:
     """The response for a known resource. ``rep`` is ``None`` when negotiated (then
     the Accept header decides and ``Vary: Accept`` is set)."""
@@ -128,7 +129,7 @@ def answer(
             triples = [t for d in descriptions for t in d.triples]
             resp = _rdf(triples, chosen)
     else:
-        desc, view = cat.view(uri, lang)
+        desc, view = cat.view(uri, lang, description=description)
         resp = pages.render_resource(desc, view) if chosen.is_html else _rdf(desc.triples, chosen)
         for r in view.replaced_by:
             resp.headers.add(
@@ -164,10 +165,11 @@ def resource() -> Response:
 
 def _answer_known(uri: str, rep: Representation | None, lang: str | None) -> Response:
     cat = catalog()
-    if cat.describe(uri) is not None:
-        return answer(uri, rep, lang=lang)
+    desc = cat.describe(uri)
+    if desc is not None:
+        return answer(uri, rep, lang=lang, description=desc)
     if "#" not in uri:
-        members = hash_members(cat.src, uri)
+        members = cat.hash_members(uri)
         if members:
             return answer(uri, rep, lang=lang, hash_doc=members)
     raise NotFound(
@@ -185,8 +187,9 @@ def by_path(path: str) -> Response:
     try:
         cat = catalog()
         uri = uri_for_path(base, full)
-        if cat.describe(uri) is not None:
-            return answer(uri, None, lang=lang)
+        desc = cat.describe(uri)
+        if desc is not None:
+            return answer(uri, None, lang=lang, description=desc)
         stem, suffix = split_suffix(full)
         if suffix is not None:
             return _answer_known(uri_for_path(base, stem), representation_for(suffix), lang)

@@ -22,7 +22,6 @@ from glossary.concepts import (
     build_view,
     neighbourhood,
     pick,
-    scheme_info,
 )
 from glossary.errors import InputError, NotFound
 from glossary.linkeddata import RDF_FORMATS, suffix_for
@@ -180,7 +179,7 @@ def vocabulary(vocab_id: str) -> Response:
     by_scheme: dict[str | None, list[Any]] = {}
     for node in top:
         by_scheme.setdefault(node.scheme, []).append(node)
-    info = scheme_info(cat.src, vocab.graph)
+    info = cat.scheme_info(vocab.id)
     schemes = []
     for s in vocab.schemes or [None]:
         titles = {k: [v] for k, v in info.get(s, {}).get("titles", {}).items()} if s else {}
