@@ -8,6 +8,7 @@ File reading (gzip, format detection) stays in :mod:`glossary.rdfio`.
 from __future__ import annotations
 
 import io
+import logging
 import warnings
 from collections.abc import Iterable
 from pathlib import Path
@@ -86,15 +87,27 @@ def to_rdflib(triples: Iterable[pyoxigraph.Triple]) -> rdflib.Graph:
 
     graph = rdflib.Graph()
     conv = term_to_rdflib
-    with warnings.catch_warnings():
-        # rdflib warns when it cannot convert an ill-typed literal (e.g. a date written
-        # "18-12-2020" typed xsd:dateTime); the lexical form is kept, and flagging it is
-        # the validator's job, not a reason to fail loading.
-        warnings.filterwarnings("ignore", message="Failed to convert Literal", category=UserWarning)
-        add = graph.add
-        for t in triples:
-            add((conv(t.subject), conv(t.predicate), conv(t.object)))
+    # rdflib logs (with a traceback) and may warn when it cannot convert an ill-typed
+    # literal (e.g. a date written "18-12-2020" typed xsd:dateTime). The lexical form is
+    # kept, and flagging it is the validator's job: here it is neither an error nor
+    # something to print. The filter is removed again at once.
+    rdflib_term_log = logging.getLogger("rdflib.term")
+    rdflib_term_log.addFilter(_drop_conversion_failures)
+    try:
+        with warnings.catch_warnings():
+            warnings.filterwarnings(
+                "ignore", message="Failed to convert Literal", category=UserWarning
+            )
+            add = graph.add
+            for t in triples:
+                add((conv(t.subject), conv(t.predicate), conv(t.object)))
+    finally:
+        rdflib_term_log.removeFilter(_drop_conversion_failures)
     return graph
+
+
+def _drop_conversion_failures(record: logging.LogRecord) -> bool:
+    return not str(record.msg).startswith("Failed to convert Literal")
 
 
 def term_from_rdflib(term: Any) -> Any:

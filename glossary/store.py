@@ -390,8 +390,12 @@ class Store:
         if n is None:
             self._meta = {"vocabularies": {}}
             return
-        # Announce the reader first, so a concurrent garbage collection skips it.
-        fd = os.open(self._layout.readers(n), os.O_RDWR | os.O_CREAT, 0o644)
+        # Announce the reader first, so a concurrent garbage collection skips it. The
+        # writer creates the file; read access is enough for a shared flock.
+        try:
+            fd = os.open(self._layout.readers(n), os.O_RDONLY)
+        except FileNotFoundError:
+            fd = os.open(self._layout.readers(n), os.O_RDWR | os.O_CREAT, 0o644)
         fcntl.flock(fd, fcntl.LOCK_SH)
         self._reader_fd = fd
         try:
@@ -629,7 +633,11 @@ class Store:
             validator = importlib.import_module("glossary.validate")
         except ImportError as exc:  # the validator is a separate part of the core
             raise StoreError(f"the validator is not available ({exc})") from None
-        return validator.validate_graph(to_rdflib(src.triples))
+        steps = validator.validation_steps()
+        with Progress(f"validating {src.vocab_id}", total=steps + 1) as progress:
+            graph = to_rdflib(src.triples)
+            progress.advance()
+            return validator.validate_graph(graph, on_step=lambda _name: progress.advance())
 
     def _load_sources(
         self, sources: list[_Source], *, replace: bool, allow_invalid: bool, lock_wait: float,
@@ -666,6 +674,7 @@ class Store:
             meta["snapshot"] = new
             meta["created"] = _now()
             _write_atomic(self._layout.meta(new), json.dumps(meta, indent=1, sort_keys=True))
+            self._layout.readers(new).touch(mode=0o644)
             _fsync_dir(self._layout.snapshots)
             _pause("flip")
             _write_atomic(self._layout.current, f"{new}\n")

@@ -157,3 +157,15 @@ def test_load_metadata_is_json_beside_the_snapshot(exported_store: Path) -> None
     meta = json.loads((exported_store / "snapshots" / "1.json").read_text())
     assert meta["snapshot"] == 1
     assert meta["vocabularies"]["mini"]["concepts"] == 5
+
+
+def test_ill_typed_literal_loads_without_a_traceback(tmp_path: Path, capsys, caplog) -> None:  # type: ignore[no-untyped-def]
+    # Like the moro vocabularies: a date in the wrong format, typed xsd:dateTime.
+    f = tmp_path / "dated.ttl"
+    f.write_text(
+        "<https://example.org/s> <http://purl.org/dc/elements/1.1/date> "
+        '"18-12-2020"^^<http://www.w3.org/2001/XMLSchema#dateTime> .\n'
+    )
+    assert main(["load", str(f), "--store", str(tmp_path / "st"), "--allow-invalid"]) == 0
+    assert "Traceback" not in capsys.readouterr().err
+    assert not [r for r in caplog.records if "Failed to convert" in r.getMessage()]
