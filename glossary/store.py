@@ -480,6 +480,8 @@ class Store:
         """Run a trusted SELECT (a named query); user values go in as ``bindings``.
 
         The default graph is the union of the vocabularies, or ``graphs`` if given.
+        pyoxigraph refuses a binding for a variable the query does not project, so a
+        bound variable must appear in the SELECT clause (``SELECT ?x ...``).
         """
         solutions = self._query(query, bindings, graphs)
         names = [v.value for v in solutions.variables]

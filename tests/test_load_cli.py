@@ -88,13 +88,23 @@ def test_gzip_and_other_syntaxes(tmp_path: Path, capsys) -> None:  # type: ignor
         "mini-xml.rdf": pyoxigraph.serialize(triples, format=pyoxigraph.RdfFormat.RDF_XML),
         "mini-ld.jsonld": pyoxigraph.serialize(triples, format=pyoxigraph.RdfFormat.JSON_LD),
         "mini-nt.nt": pyoxigraph.serialize(triples, format=pyoxigraph.RdfFormat.N_TRIPLES),
+        # A dataset: its named graph is flattened into the vocabulary's graph.
+        "mini-trig.trig": pyoxigraph.serialize(
+            [
+                pyoxigraph.Quad(
+                    t.subject, t.predicate, t.object, pyoxigraph.NamedNode("https://example.org/g")
+                )
+                for t in triples
+            ],
+            format=pyoxigraph.RdfFormat.TRIG,
+        ),
     }
     for name, data in files.items():
         (tmp_path / name).write_bytes(data)
     store = tmp_path / "st"
     assert main(["load", *(str(tmp_path / n) for n in files), "--store", str(store)]) == 0
     out = capsys.readouterr().out
-    for vid in ("mini-gz", "mini-xml", "mini-ld", "mini-nt"):
+    for vid in ("mini-gz", "mini-xml", "mini-ld", "mini-nt", "mini-trig"):
         assert f"loaded {vid}: 5 concepts, {len(triples)} triples" in out
 
 
