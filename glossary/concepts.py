@@ -186,6 +186,8 @@ def fold(text: str) -> str:
     >>> fold("Émile")
     'emile'
     """
+    if text.isascii():
+        return text.casefold()
     decomposed = unicodedata.normalize("NFKD", text)
     return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
 
@@ -196,7 +198,10 @@ def index_letter(label: str) -> str:
     >>> index_letter("éducation"), index_letter("3D printing"), index_letter("Ωmega")
     ('E', '#', 'Ω')
     """
-    folded = fold(label.strip())
+    return _letter_of_folded(fold(label.strip()))
+
+
+def _letter_of_folded(folded: str) -> str:
     first = folded[:1]
     return first.upper() if first.isalpha() else "#"
 
@@ -760,19 +765,35 @@ class Catalog:
 
     # hierarchy
     def top_concepts(self, vocab_id: str, lang: str | None = None) -> list[TreeNode]:
-        """The vocabulary's top concepts, or its roots when it states none."""
+        """The vocabulary's top concepts, or its roots (concepts without a broader one)
+        when it states none."""
         vocab = self.vocabulary(vocab_id)
         lang = _check_lang(lang) or self.default_lang(vocab)
         fb = [self.default_lang(vocab)]
 
         def compute() -> list[TreeNode]:
-            g = _nn(vocab.graph)
-            rows = self.src.select(named_query("vocab_top_concepts"), g=g)
-            if not rows:
-                rows = self.src.select(named_query("vocab_roots"), g=g)
-            return _tree_nodes(rows, lang, fb)
+            rows = self.src.select(named_query("vocab_top_concepts"), g=_nn(vocab.graph))
+            if rows:
+                return _tree_nodes(rows, lang, fb)
+            parents, has_children = self._edges(vocab_id)
+            return [
+                TreeNode(uri, label, uri in has_children)
+                for _, label, uri in self._labels(vocab_id, lang)
+                if uri not in parents
+            ]
 
         return list(self._cached(("top", vocab_id, lang), compute))
+
+    def _edges(self, vocab_id: str) -> tuple[set[str], set[str]]:
+        """``(concepts with a broader one, concepts with a narrower one)``."""
+        vocab = self.vocabulary(vocab_id)
+
+        def compute() -> tuple[set[str], set[str]]:
+            rows = self.src.select(named_query("vocab_edges"), g=_nn(vocab.graph))
+            return {r["c"].value for r in rows}, {r["parent"].value for r in rows}
+
+        result: tuple[set[str], set[str]] = self._cached(("edges", vocab_id), compute)
+        return result
 
     def children(
         self, uri: str, lang: str | None = None, vocab_id: str | None = None
@@ -804,32 +825,53 @@ class Catalog:
         return list(self._cached(("collections", vocab_id, lang), compute))
 
     # alphabetical index
-    def _labels(self, vocab_id: str, lang: str) -> list[tuple[str, str, str]]:
-        """``(folded, label, uri)`` of every concept, one label per concept (in ``lang``,
-        else the vocabulary's language), sorted."""
+    def _labels_in(self, vocab_id: str, lang: str) -> dict[str, dict[str, list[str]]]:
+        """``{concept: {lang: [labels]}}`` for the labels in ``lang`` (``*``: all)."""
+        import pyoxigraph
+
         vocab = self.vocabulary(vocab_id)
 
-        def compute() -> list[tuple[str, str, str]]:
-            rows = self.src.select(named_query("vocab_labels"), g=_nn(vocab.graph))
+        def compute() -> dict[str, dict[str, list[str]]]:
+            rows = self.src.select(
+                named_query("vocab_labels"), g=_nn(vocab.graph), lang=pyoxigraph.Literal(lang)
+            )
             per: dict[str, dict[str, list[str]]] = {}
             for r in rows:
-                per.setdefault(r["c"].value, {}).setdefault(_lang(r["label"]), []).append(
-                    r["label"].value
-                )
-            out = []
-            for uri, labels in per.items():
-                label = pick(labels, lang, [self.default_lang(vocab)])
-                if label:
-                    out.append((fold(label), label, uri))
-            out.sort()
+                label = r["label"]
+                per.setdefault(r["c"].value, {}).setdefault(_lang(label), []).append(label.value)
+            return per
+
+        result: dict[str, dict[str, list[str]]] = self._cached(
+            ("labels-in", vocab_id, lang), compute
+        )
+        return result
+
+    def _labels(self, vocab_id: str, lang: str) -> list[tuple[str, str, str]]:
+        """``(folded, label, uri)`` of every concept, one label per concept (in ``lang``,
+        else the vocabulary's language, else any), sorted."""
+        vocab = self.vocabulary(vocab_id)
+        default = self.default_lang(vocab)
+
+        def compute() -> list[tuple[str, str, str]]:
+            chosen: dict[str, str] = {}
+            tiers = [lang] if lang == default else [lang, default]
+            for tier in tiers:
+                for uri, labels in self._labels_in(vocab_id, tier).items():
+                    if uri not in chosen and (label := pick(labels, tier)):
+                        chosen[uri] = label
+            if len(chosen) < vocab.concepts:
+                for uri, labels in self._labels_in(vocab_id, "*").items():
+                    if uri not in chosen and (label := pick(labels, lang, [default])):
+                        chosen[uri] = label
+            out = sorted((fold(label), label, uri) for uri, label in chosen.items())
             return out
 
         return list(self._cached(("labels", vocab_id, lang), compute))
 
     def _by_letter(self, vocab_id: str, lang: str) -> dict[str, list[tuple[str, str]]]:
         out: dict[str, list[tuple[str, str]]] = {}
-        for _, label, uri in self._labels(vocab_id, lang):
-            out.setdefault(index_letter(label), []).append((label, uri))
+        for folded, label, uri in self._labels(vocab_id, lang):
+            out.setdefault(_letter_of_folded(folded.lstrip()), []).append((label, uri))
         return out
 
     def scheme_info(self, vocab_id: str) -> dict[str, dict[str, Any]]:
