@@ -671,14 +671,20 @@ class Store:
             new = max(numbers | {base or 0}) + 1
             meta = json.loads(json.dumps(self._meta))  # a deep copy to edit
             meta["vocabularies"] = dict(meta.get("vocabularies", {}))
-            vocabs = self._write_snapshot(sources, base, new, meta, reports, timings)
-            t = time.perf_counter()
-            meta["snapshot"] = new
-            meta["created"] = _now()
-            _write_atomic(self._layout.meta(new), json.dumps(meta, indent=1, sort_keys=True))
-            self._layout.readers(new).touch(mode=0o644)
-            _fsync_dir(self._layout.snapshots)
-            _pause("flip")
+            try:
+                vocabs = self._write_snapshot(sources, base, new, meta, reports, timings)
+                t = time.perf_counter()
+                meta["snapshot"] = new
+                meta["created"] = _now()
+                text = json.dumps(meta, indent=1, sort_keys=True)
+                _write_atomic(self._layout.meta(new), text)
+                self._layout.readers(new).touch(mode=0o644)
+                _fsync_dir(self._layout.snapshots)
+                _pause("flip")
+            except BaseException:
+                # Not live yet: drop it now (a killed load's leftovers go at the next load).
+                self._layout.remove_snapshot(new)
+                raise
             _write_atomic(self._layout.current, f"{new}\n")
             timings["flip"] = time.perf_counter() - t
             self.refresh(force=True)

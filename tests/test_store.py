@@ -244,6 +244,21 @@ def test_violations_refuse_unless_allowed(loaded: Path) -> None:
         assert [v.id for v in store.vocabularies()] == ["invalid", "mini"]
 
 
+def test_failing_index_build_changes_nothing(loaded: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from glossary import store as store_module
+
+    def broken_builder(*args: object) -> None:
+        raise StoreError("disk full (simulated)")
+
+    monkeypatch.setattr(store_module, "_index_builder", lambda: broken_builder)
+    before = state(loaded)
+    with Store.open(loaded, read_only=False) as store, pytest.raises(StoreError, match="disk"):
+        store.load([MINI_V2], vocab_id="mini", replace=True)
+    assert state(loaded) == before
+    assert snapshot_numbers(loaded) == {1}  # the unfinished snapshot is gone at once
+    assert sorted(p.name for p in (loaded / "indexes").iterdir()) == ["1"]
+
+
 def test_argument_errors() -> None:
     store = Store(Path("/nonexistent"), read_only=False, check_interval=0)
     with pytest.raises(InputError, match="exactly one file"):
