@@ -129,6 +129,7 @@ def test_health_is_503_until_the_store_is_ready(tmp_path: Path, monkeypatch) -> 
     resp = client.get("/health")  # no store directory yet
     assert resp.status_code == 503
     assert resp.mimetype == "application/problem+json"
+    assert resp.headers["Retry-After"] == "5"
     assert "glossary load" in resp.get_json(force=True)["hint"]
     with Store.open(path, read_only=False) as store:
         assert client.get("/health").status_code == 503  # exists, but empty
@@ -156,3 +157,18 @@ def test_bad_serve_arguments_exit_2(bad: list[str], capsys) -> None:  # type: ig
         main(["serve", *bad])
     assert exc.value.code == 2
     assert "glossary serve: error" in capsys.readouterr().err
+
+
+def test_two_servers_filling_one_empty_store(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from concurrent.futures import ThreadPoolExecutor
+
+    from glossary.cli.serve import prepare_store
+
+    monkeypatch.setenv("GLOSSARY_EMBEDDING_MODEL", "hash")
+    path = tmp_path / "shared"
+    with ThreadPoolExecutor(2) as pool:
+        said = list(pool.map(prepare_store, [path, path]))
+    assert sum("loaded the bundled glossary" in s for s in said) == 1, said
+    with Store.open(path) as store:
+        assert [v.id for v in store.vocabularies()] == ["community"]
+        assert store.snapshot == 1

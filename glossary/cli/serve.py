@@ -73,6 +73,12 @@ def prepare_store(store_dir: Path) -> str:
 
                 print(report_summary(exc.report), file=sys.stderr)
                 raise
+            except InputError:
+                # Another `glossary serve` on the same store may have loaded it first.
+                store.refresh(force=True)
+                if store.is_empty():
+                    raise
+                return "another process filled the empty store; serving it"
             vocab = result.vocabularies[0]
             return (
                 f"the store was empty: loaded the bundled glossary as {vocab.id!r} "
