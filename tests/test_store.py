@@ -198,6 +198,32 @@ def test_replace_keeps_the_other_vocabularies(loaded: Path, replaced: str) -> No
         assert store.quad_count() == _triples_in(MINI) + _triples_in(INVALID)
 
 
+def _fingerprint(directory: Path) -> dict[str, tuple[int, int, str]]:
+    import hashlib
+
+    return {p.name: (p.stat().st_size, p.stat().st_mtime_ns,
+                     hashlib.sha256(p.read_bytes()).hexdigest())
+            for p in directory.iterdir() if p.is_file()}  # fmt: skip
+
+
+@pytest.mark.parametrize("replace", [False, True])
+def test_a_load_never_writes_into_the_live_snapshot(loaded: Path, replace: bool) -> None:
+    # The live snapshot's files (some hard-linked into the new one) stay byte for byte
+    # the same, so readers that have it open are never disturbed.
+    live = loaded / "snapshots" / "1"
+    reader = Store.open(loaded, read_only=True, check_interval=3600)
+    before = _fingerprint(live)
+    with Store.open(loaded, read_only=False) as store:
+        if replace:
+            store.load([MINI_V2], vocab_id="mini", replace=True)
+        else:
+            store.load([INVALID], allow_invalid=True)
+        assert store.snapshot == 2
+    assert _fingerprint(live) == before
+    assert reader.quad_count() == _triples_in(MINI)
+    reader.close()
+
+
 def test_several_files_load_together_or_not_at_all(tmp_path: Path) -> None:
     copy = tmp_path / "other.ttl"
     copy.write_bytes(MINI_V2.read_bytes())
