@@ -2,16 +2,24 @@
 
 For a query ``q`` and a concept ``c``::
 
-    score(q, c) = 1.0                                   if q equals a label of c (folded)
-                = min(0.99, alpha * lab(q, c) + (1 - alpha) * max(0, cos(q, c)))  otherwise
+    score(q, c) = 1.0                              if q equals a label of c (folded)
+                = clip(alpha * lab(q, c) + (1 - alpha) * cos(q, c) - rho * sub(q, c))
+                                                   otherwise, clipped to [0, 0.99]
 
-``lab`` is the token-overlap label score in [0, 1] (:meth:`LabelIndex.word_overlap`:
-IDF-weighted share of the query's words found at word starts of the concept's best
-label, times the square root of the share of that label's words covered); ``cos``
-the best cosine between the query's embedding and the concept's vectors. Both
-parts lie in [0, 1], so the score does too and means the same across queries: an
-exact label match is always 1.0 and ranks first, whatever its neighbours' cosines.
-``alpha`` was tuned on STW (scripts/evaluate_search.py) and reported on UNESCO.
+* ``cos`` is the best cosine between the query's embedding and the concept's vectors
+  (max-pooling over its texts, see compose.py);
+* ``lab`` is the token-overlap label score in [0, 1] (:meth:`LabelIndex.word_overlap`);
+* ``sub`` is 1 when every word of one of the concept's labels is in the query and the
+  query has more ("Fellowships" for "Research fellowships"): such a label names
+  something broader than what was asked, so a concept that matches the whole query
+  by meaning should come first.
+
+Both parts lie in [0, 1], so the score does too and means the same across queries:
+an exact label match is always 1.0 and ranks first, whatever its neighbours'
+cosines; every other score is below 1. ``alpha`` and ``rho`` were tuned on STW
+(scripts/evaluate_search.py) and reported on UNESCO: the measured best ``alpha`` is
+0 (token overlap adds no information the embedding lacks for paraphrases: it lowered
+hit@1 at every weight tried), the best ``rho`` 0.06.
 """
 
 from __future__ import annotations
@@ -20,16 +28,29 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from glossary.search.text import fold, words
+
 if TYPE_CHECKING:
     from glossary.search.index import SearchIndex
 
-DEFAULT_ALPHA = 0.3
+DEFAULT_ALPHA = 0.0
+DEFAULT_RHO = 0.06
 #: How many of the best label-overlap candidates get their cosine computed exactly.
 LABEL_CANDIDATES = 100
 
 
+def subsumed(index: SearchIndex, concept: int, qwords: set[str]) -> bool:
+    """Are all words of one of the concept's labels in the query, which has more?"""
+    for text, _lang, _kind in index._concept_labels(concept):
+        lw = set(words(fold(text)))
+        if lw and lw < qwords:
+            return True
+    return False
+
+
 def combine(
     index: SearchIndex,
+    q: str,
     qvec: np.ndarray,
     semantic: dict[int, float],
     overlap: dict[int, float],
@@ -37,17 +58,23 @@ def combine(
     n: int,
     *,
     alpha: float = DEFAULT_ALPHA,
+    rho: float = DEFAULT_RHO,
 ) -> list[tuple[int, float]]:
     """The ``n`` best ``(concept, score)``, best first (ties broken by URI)."""
     scores: dict[int, float] = {}
-    label_best = sorted(overlap.items(), key=lambda cs: -cs[1])[:LABEL_CANDIDATES]
     candidates = dict(semantic)
-    for concept, _ in label_best:
-        if concept not in candidates:
-            candidates[concept] = index.cosine(qvec, concept)
+    if alpha > 0:
+        label_best = sorted(overlap.items(), key=lambda cs: -cs[1])[:LABEL_CANDIDATES]
+        for concept, _ in label_best:
+            if concept not in candidates:
+                candidates[concept] = index.cosine(qvec, concept)
+    qwords = set(words(fold(q)))
     for concept, cos in candidates.items():
         lab = overlap.get(concept, 0.0)
-        scores[concept] = min(0.99, alpha * lab + (1.0 - alpha) * max(0.0, cos))
+        score = alpha * lab + (1.0 - alpha) * cos
+        if rho and subsumed(index, concept, qwords):
+            score -= rho
+        scores[concept] = min(0.99, max(0.0, score))
     for concept in exact:
         scores[concept] = 1.0
     ranked = sorted(scores.items(), key=lambda cs: (-cs[1], index.uris[cs[0]]))

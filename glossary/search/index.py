@@ -19,7 +19,7 @@ import numpy as np
 from glossary.errors import InputError, NotFound, StoreError
 from glossary.search.build import CONCEPTS_JSON, FORMAT, check_vocab_id, search_dir
 from glossary.search.embeddings import Encoder, get_encoder
-from glossary.search.hybrid import DEFAULT_ALPHA, combine
+from glossary.search.hybrid import DEFAULT_ALPHA, DEFAULT_RHO, combine
 from glossary.search.labels import ENTRIES_FILE, KEYS_FILE, LabelIndex
 from glossary.search.records import KIND_NAMES, PREF
 from glossary.search.text import lang_matches
@@ -97,6 +97,7 @@ class SearchIndex:
         self._signature: tuple[tuple[str, int, int], ...] = ()
         self._checked = 0.0
         self.alpha = DEFAULT_ALPHA
+        self.rho = DEFAULT_RHO
         self.labels = LabelIndex.merge([])
 
     # -- opening ---------------------------------------------------------------------
@@ -291,13 +292,12 @@ class SearchIndex:
     def cosine(self, qvec: np.ndarray, concept: int) -> float:
         """Max cosine between ``qvec`` and the concept's vectors (exact)."""
         v = int(self.labels.concept_vocab[concept])
-        for part in self._vectors:
-            if part.vocab == v:
-                local = concept - part.base
-                lo, hi = int(part.row_start[local]), int(part.row_end[local])
-                if hi <= lo:
-                    return 0.0
-                return float(np.max(np.asarray(part.vectors[lo:hi]) @ qvec))
+        for part in self._vector_parts(v):
+            local = concept - part.base
+            lo, hi = int(part.row_start[local]), int(part.row_end[local])
+            if hi <= lo:
+                return 0.0
+            return float(np.max(np.asarray(part.vectors[lo:hi]) @ qvec))
         return 0.0
 
     def related(
@@ -348,6 +348,7 @@ class SearchIndex:
         qvec = self.encoder.encode([q])[0]
         parts = self._vector_parts(vocab)
         sem = self.semantic(qvec[None, :], parts, max(50, k * 5))
-        overlap = self.labels.word_overlap(q, vocab=vocab)
+        overlap = self.labels.word_overlap(q, vocab=vocab) if self.alpha > 0 else {}
         exact = self.labels.exact(q, vocab=vocab)
-        return combine(self, qvec, sem, overlap, exact, k * 2, alpha=self.alpha)
+        return combine(self, q, qvec, sem, overlap, exact, k * 2, alpha=self.alpha,
+                       rho=self.rho)  # fmt: skip

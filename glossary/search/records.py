@@ -1,9 +1,9 @@
 """Concept records: what search needs of each concept, read once from a named graph.
 
 Read with ``quads_for_pattern`` on the vocabulary's named graph (no SPARQL, no
-user input involved). A concept is a subject typed ``skos:Concept``, or any
-subject with a ``skos:prefLabel`` that is not a scheme or a collection (untyped
-concepts in sloppy vocabularies still get found).
+user input involved). A concept is a subject typed ``skos:Concept``, or an
+untyped subject with a ``skos:prefLabel`` (sloppy vocabularies leave the type out);
+schemes, collections and other typed resources are not concepts.
 """
 
 from __future__ import annotations
@@ -66,27 +66,25 @@ def extract_records(ox: Any, graph: str) -> list[ConceptRecord]:
 
     g = pyoxigraph.NamedNode(graph)
     records: dict[str, ConceptRecord] = {}
-    excluded: set[str] = set()
+    typed: set[str] = set()  # subjects with some rdf:type (schemes, collections, sources...)
     for quad in _quads(ox, RDF_TYPE, g):
         uri = _subject_key(quad.subject)
-        if uri is None or not isinstance(quad.object, pyoxigraph.NamedNode):
+        if uri is None:
             continue
-        rdf_type = quad.object.value
-        if rdf_type == SKOS + "Concept":
+        typed.add(uri)
+        if isinstance(quad.object, pyoxigraph.NamedNode) and quad.object.value == SKOS + "Concept":
             records.setdefault(uri, ConceptRecord(uri))
-        elif rdf_type in (SKOS + "ConceptScheme", SKOS + "Collection", SKOS + "OrderedCollection"):
-            excluded.add(uri)
 
     for kind, prop in ((PREF, "prefLabel"), (ALT, "altLabel"), (HIDDEN, "hiddenLabel")):
         for quad in _quads(ox, SKOS + prop, g):
             uri = _subject_key(quad.subject)
             obj = quad.object
-            if uri is None or uri in excluded or not isinstance(obj, pyoxigraph.Literal):
+            if uri is None or not isinstance(obj, pyoxigraph.Literal):
                 continue
+            if uri not in records and (kind != PREF or uri in typed):
+                continue  # only concepts, and untyped subjects with a prefLabel
             text = " ".join(obj.value.split())  # real data has stray whitespace
             if not text:
-                continue
-            if kind != PREF and uri not in records:
                 continue
             rec = records.setdefault(uri, ConceptRecord(uri))
             rec.labels.append((text, obj.language or "", kind))

@@ -1,0 +1,214 @@
+"""Evaluate label, embedding and hybrid search on real vocabularies (held-out altLabels).
+
+For each vocabulary (UNESCO, STW; English): every skos:altLabel is removed from what
+is indexed; each held-out English altLabel is a query whose right answer is its
+concept. Printed: hit@1, hit@10 and MRR (over the top 10) for
+
+* ``label``    the prefix label search (SearchIndex.search), as users get it;
+* ``overlap``  the token-overlap label score alone (the hybrid's label part);
+* ``embed``    embeddings alone (cosine, max over a concept's vectors);
+* ``hybrid``   the hybrid ranking (SearchIndex.related(q=...)) for each weight
+               ``alpha`` of the label score and penalty ``rho`` (glossary/search/hybrid.py),
+
+for each way of composing a concept's text (glossary/search/compose.py), and the
+hybrid's parameters swept on STW (the tuning set); UNESCO is the test set, and its
+figures are reported for the parameters chosen on STW (all rows are printed).
+
+    .venv/bin/python scripts/evaluate_search.py [--max-queries 1500] [--schemes pref,multi]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from glossary.rdfio import read_quads  # noqa: E402
+from glossary.search import SearchIndex, build_indexes  # noqa: E402
+from glossary.search.embeddings import Encoder, get_encoder  # noqa: E402
+from glossary.search.hybrid import combine  # noqa: E402
+from glossary.search.text import lang_matches  # noqa: E402
+
+VOCABS = Path(os.environ.get("GLOSSARY_VOCABULARIES", ROOT.parent / "shared" / "vocabularies"))
+SKOS = "http://www.w3.org/2004/02/skos/core#"
+FILES = {"stw": "stw-9.16.ttl.gz", "unesco": "unesco-thesaurus.ttl.gz"}
+
+
+class CachingEncoder:
+    """Wraps an encoder: each distinct text is encoded once across all the runs."""
+
+    def __init__(self, inner: Encoder) -> None:
+        self.inner = inner
+        self.model_id = inner.model_id
+        self.cache: dict[str, np.ndarray] = {}
+        self.seconds = 0.0
+        self.encoded = 0
+
+    @property
+    def dim(self) -> int:
+        return self.inner.dim
+
+    def encode(
+        self, texts: Sequence[str], *, batch_size: int = 64, progress: str | None = None
+    ) -> np.ndarray:
+        new = list(dict.fromkeys(t for t in texts if t not in self.cache))
+        if new:
+            t0 = time.perf_counter()
+            vecs = self.inner.encode(new, batch_size=batch_size, progress=progress)
+            self.seconds += time.perf_counter() - t0
+            self.encoded += len(new)
+            for text, vec in zip(new, vecs, strict=True):
+                self.cache[text] = vec
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        return np.vstack([self.cache[t] for t in texts])
+
+
+def load_without_alt(name: str) -> tuple[object, str, list[tuple[str, str]]]:
+    """An in-memory store with the vocabulary minus its altLabels, and the held-out
+    English altLabels as (label, concept URI) pairs."""
+    import pyoxigraph as ox
+
+    graph = f"urn:x-glossary:vocab:{name}"
+    g = ox.NamedNode(graph)
+    store = ox.Store()
+    held: list[tuple[str, str]] = []
+    deprecated: set[str] = set()
+    quads = []
+    for q in read_quads(VOCABS / FILES[name]):
+        p = q.predicate.value
+        if p == SKOS + "altLabel":
+            if isinstance(q.object, ox.Literal) and lang_matches(q.object.language or "", "en"):
+                held.append((" ".join(q.object.value.split()), q.subject.value))
+            continue
+        if p == "http://www.w3.org/2002/07/owl#deprecated":
+            deprecated.add(q.subject.value)
+        quads.append(ox.Quad(q.subject, q.predicate, q.object, g))
+    store.bulk_extend(quads)
+    held = sorted({(t, u) for t, u in held if u not in deprecated and t})
+    return store, graph, held
+
+
+def ranks_of(results: list[list[str]], gold: list[str]) -> list[int | None]:
+    out: list[int | None] = []
+    for res, g in zip(results, gold, strict=True):
+        out.append(res.index(g) + 1 if g in res else None)
+    return out
+
+
+def metrics(ranks: list[int | None]) -> tuple[float, float, float]:
+    n = len(ranks) or 1
+    hit1 = sum(1 for r in ranks if r == 1) / n
+    hit10 = sum(1 for r in ranks if r is not None and r <= 10) / n
+    mrr = sum(1.0 / r for r in ranks if r is not None and r <= 10) / n
+    return hit1, hit10, mrr
+
+
+def evaluate(
+    index: SearchIndex,
+    queries: list[str],
+    qvecs: np.ndarray,
+    gold: list[str],
+    alphas: list[float],
+    rhos: list[float],
+) -> dict[str, tuple[float, float, float]]:
+    out: dict[str, tuple[float, float, float]] = {}
+    uris = index.uris
+    label_res = [[h.uri for h in index.search(q, limit=10)] for q in queries]
+    out["label"] = metrics(ranks_of(label_res, gold))
+    parts = index._vector_parts(None)
+    overlap_res, embed_res = [], []
+    cache = []
+    for q, qv in zip(queries, qvecs, strict=True):
+        sem = index.semantic(qv[None, :], parts, 50)
+        ov = index.labels.word_overlap(q)
+        ex = index.labels.exact(q)
+        cache.append((qv, sem, ov, ex))
+        overlap_res.append(
+            [uris[c] for c, _ in sorted(ov.items(), key=lambda cs: (-cs[1], uris[cs[0]]))[:10]]
+        )
+        embed_res.append(
+            [uris[c] for c, _ in sorted(sem.items(), key=lambda cs: (-cs[1], uris[cs[0]]))[:10]]
+        )
+    out["overlap"] = metrics(ranks_of(overlap_res, gold))
+    out["embed"] = metrics(ranks_of(embed_res, gold))
+    for alpha in alphas:
+        for rho in rhos:
+            res = [[uris[c] for c, _ in combine(index, q, qv, sem, ov, ex, 10, alpha=alpha,
+                                                rho=rho)]
+                   for q, (qv, sem, ov, ex) in zip(queries, cache, strict=True)]  # fmt: skip
+            out[f"hybrid a={alpha:.2f} rho={rho:.2f}"] = metrics(ranks_of(res, gold))
+    return out
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--max-queries", type=int, default=1500,
+                    help="sample this many held-out altLabels per vocabulary (seeded)")  # fmt: skip
+    ap.add_argument("--schemes", default="pref,pref+broader,pref+note,multi,multi+note")
+    ap.add_argument("--alphas", default="0,0.1,0.2,0.4",
+                    help="weights of the token-overlap label score to try")  # fmt: skip
+    ap.add_argument("--rhos", default="0,0.03,0.06,0.1",
+                    help="penalties for labels the query subsumes to try")  # fmt: skip
+    ap.add_argument("--vocabs", default="stw,unesco")
+    ap.add_argument("--model", default=None, help="embedding model (default: configured)")
+    args = ap.parse_args()
+    alphas = [float(a) for a in args.alphas.split(",")]
+    rhos = [float(r) for r in args.rhos.split(",")]
+    schemes = args.schemes.split(",")
+    encoder = CachingEncoder(get_encoder(args.model))
+    print(f"model: {encoder.model_id}; vocabularies from {VOCABS}", flush=True)
+    table: dict[tuple[str, str], dict[str, tuple[float, float, float]]] = {}
+    counts: dict[str, tuple[int, int]] = {}
+    for vocab in args.vocabs.split(","):
+        store, graph, held = load_without_alt(vocab)
+        total = len(held)
+        rng = random.Random(42)
+        if len(held) > args.max_queries:
+            held = rng.sample(held, args.max_queries)
+        counts[vocab] = (len(held), total)
+        queries = [t for t, _ in held]
+        gold = [u for _, u in held]
+        qvecs = encoder.inner.encode(queries, progress="queries")
+        for scheme in schemes:
+            with tempfile.TemporaryDirectory() as tmp:
+                t0 = time.perf_counter()
+                build_indexes(store, graph, vocab, Path(tmp), encoder=encoder, scheme=scheme)
+                index = SearchIndex.open(Path(tmp), encoder=encoder)
+                built = time.perf_counter() - t0
+                table[(vocab, scheme)] = evaluate(index, queries, qvecs, gold, alphas, rhos)
+            print(f"  {vocab} {scheme}: built in {built:.1f}s", flush=True)
+
+    print()
+    print("| vocabulary | queries (of held-out) | concept text | method | hit@1 | hit@10 | MRR |")
+    print("|---|---|---|---|---|---|---|")
+    for (vocab, scheme), rows in table.items():
+        n, total = counts[vocab]
+        for method, (h1, h10, mrr) in rows.items():
+            print(f"| {vocab} | {n} ({total}) | {scheme} | {method} | {h1:.3f} | {h10:.3f} | "
+                  f"{mrr:.3f} |")  # fmt: skip
+    if "stw" in counts:
+        best = max(((scheme, m) for (v, scheme), rows in table.items() if v == "stw"
+                    for m in rows if m.startswith("hybrid")),
+                   key=lambda sm: table[("stw", sm[0])][sm[1]][2])  # fmt: skip
+        print(f"\nchosen on STW (best MRR): concept text {best[0]}, {best[1]}")
+        if ("unesco", best[0]) in table:
+            h1, h10, mrr = table[("unesco", best[0])][best[1]]
+            print(f"UNESCO with it: hit@1 {h1:.3f}, hit@10 {h10:.3f}, MRR {mrr:.3f} "
+                  f"(goal hit@1 >= 0.50, hit@10 >= 0.85)")  # fmt: skip
+    print(f"encoded {encoder.encoded} distinct concept texts in {encoder.seconds:.1f}s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
