@@ -91,6 +91,23 @@ def _schema_org(view: ConceptView, page_url: str) -> dict[str, Any]:
     return data
 
 
+def _in_language(items: list[tuple[str, str]], lang: str) -> list[tuple[str, str]]:
+    """The notes in the display language (or untagged); all of them when none is.
+
+    >>> _in_language([("a", "en"), ("b", "fr"), ("c", "")], "fr")
+    [('b', 'fr'), ('c', '')]
+    >>> _in_language([("a", "en")], "fr")
+    [('a', 'en')]
+    """
+    lang = lang.lower()
+    mine = [
+        (t, lg)
+        for t, lg in items
+        if not lg or lg.lower() == lang or lg.lower().startswith(lang + "-")
+    ]
+    return mine or items
+
+
 def _formats(uri: str) -> list[tuple[str, str, str]]:
     """``(label, url, media type)`` of the RDF representations of ``uri``."""
     return [(f.label, local_url(uri, suffix_for(f)), f.media_type) for f in RDF_FORMATS]
@@ -118,6 +135,7 @@ def render_resource(desc: Description, view: ConceptView, status: int = 200) -> 
         ]
     base = public_base()
     page_url = request.host_url.rstrip("/") + local_url(view.uri)
+    notes = {name: _in_language(items, view.lang) for name, items in view.notes.items()}
     html = render_template(
         "concept.html",
         view=view,
@@ -129,6 +147,7 @@ def render_resource(desc: Description, view: ConceptView, status: int = 200) -> 
         schema_org=_schema_org(view, page_url),
         graph=neighbourhood(view, local_url),
         other=[(_short(p), v) for p, v in view.other],
+        notes=notes,
         languages=sorted(view.languages, key=lambda x: (x != default, x)),
         public_base=base,
     )

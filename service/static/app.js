@@ -128,37 +128,65 @@
   });
 
   // --- the neighbourhood picture ----------------------------------------------------
+  // Broader concepts in rows above, narrower in rows below, related in a column on the
+  // left, mappings on the right: collision-free by construction, the height grows with
+  // the number of neighbours.
   const holder = document.getElementById("graph");
   const dataEl = document.getElementById("graph-data");
   if (holder && dataEl) {
     const data = JSON.parse(dataEl.textContent);
     const NS = "http://www.w3.org/2000/svg";
-    const W = 720, H = 380, cx = W / 2, cy = H / 2;
-    const svg = document.createElementNS(NS, "svg");
-    svg.setAttribute("viewBox", `0 0 ${W} ${H}`);
-    svg.setAttribute("role", "img");
-    svg.setAttribute("class", "neighbourhood-svg");
+    const W = 720, ROW = 40, PAD = 24, MAXC = 26;
     const groups = { broader: [], narrower: [], related: [], mapping: [] };
     let self = null;
     for (const n of data.nodes) {
       if (n.kind === "self") self = n; else (groups[n.kind] || groups.related).push(n);
+      n.text = n.label.length > MAXC ? n.label.slice(0, MAXC - 1) + "…" : n.label;
+      n.w = Math.max(64, n.text.length * 7.2 + 24);
     }
-    // Neighbours on an ellipse around the concept, clockwise from the top: broader
-    // (centred on the top), mappings, narrower, related; evenly spaced whatever the mix.
-    const ring = [...groups.broader, ...groups.mapping, ...groups.narrower, ...groups.related];
-    const n = ring.length;
-    const rx = W / 2 - 110, ry = H / 2 - 40;
-    const start = -Math.PI / 2 - (groups.broader.length > 1 ? ((groups.broader.length - 1) * Math.PI) / Math.max(n, 1) : 0);
-    ring.forEach((node, i) => {
-      const a = start + (2 * Math.PI * i) / Math.max(n, 1);
-      node.x = cx + rx * Math.cos(a);
-      node.y = cy + ry * Math.sin(a);
-    });
-    if (self) { self.x = cx; self.y = cy; }
+    // Rows of nodes that fit the width, centred.
+    function rows(nodes) {
+      const out = [];
+      let row = [], width = 0;
+      for (const n of nodes) {
+        if (row.length && width + n.w + 12 > W - 2 * PAD) { out.push(row); row = []; width = 0; }
+        row.push(n); width += n.w + 12;
+      }
+      if (row.length) out.push(row);
+      return out;
+    }
+    function placeRows(rs, y0) {
+      rs.forEach((row, r) => {
+        const total = row.reduce((sum, n) => sum + n.w + 12, -12);
+        let x = (W - total) / 2;
+        for (const n of row) { n.x = x + n.w / 2; n.y = y0 + r * ROW; x += n.w + 12; }
+      });
+    }
+    const top = rows(groups.broader), bottom = rows(groups.narrower);
+    const side = Math.max(groups.related.length, groups.mapping.length, 1);
+    const topH = top.length * ROW, midH = Math.max(3, side) * ROW, bottomH = bottom.length * ROW;
+    const H = PAD + topH + (top.length ? 30 : 0) + midH + (bottom.length ? 30 : 0) + bottomH + PAD + 18;
+    const cx = W / 2, cy = PAD + topH + (top.length ? 30 : 0) + midH / 2;
+    placeRows(top, PAD + ROW / 2);
+    placeRows(bottom, cy + midH / 2 + 30 + ROW / 2);
+    function column(nodes, x) {
+      nodes.forEach((n, i) => { n.x = x; n.y = cy + (i - (nodes.length - 1) / 2) * ROW; });
+    }
+    column(groups.related, PAD + 110);
+    column(groups.mapping, W - PAD - 110);
+    if (self) {
+      self.x = cx; self.y = cy;
+      self.text = self.label.length > 30 ? self.label.slice(0, 29) + "…" : self.label;
+      self.w = Math.max(80, self.text.length * 7.8 + 28);
+    }
+    const svg = document.createElementNS(NS, "svg");
+    svg.setAttribute("viewBox", `0 0 ${W} ${H}`);
+    svg.setAttribute("role", "img");
+    svg.setAttribute("class", "neighbourhood-svg");
     const byId = new Map(data.nodes.map((n) => [n.id, n]));
     for (const e of data.edges) {
       const a = byId.get(e.source), b = byId.get(e.target);
-      if (!a || !b) continue;
+      if (!a || !b || b.x === undefined) continue;
       const line = document.createElementNS(NS, "line");
       line.setAttribute("x1", a.x); line.setAttribute("y1", a.y);
       line.setAttribute("x2", b.x); line.setAttribute("y2", b.y);
@@ -170,19 +198,16 @@
       const a = document.createElementNS(NS, "a");
       a.setAttribute("href", n.href);
       a.setAttribute("class", "node " + n.kind);
-      const max = ring.length > 12 ? 18 : 26;
-      const label = n.label.length > max ? n.label.slice(0, max - 1) + "…" : n.label;
       const title = document.createElementNS(NS, "title");
-      title.textContent = n.label + " (" + n.kind + ")";
-      const text = document.createElementNS(NS, "text");
-      text.setAttribute("x", n.x); text.setAttribute("y", n.y + 4);
-      text.setAttribute("text-anchor", "middle");
-      text.textContent = label;
+      title.textContent = n.label + (n.kind === "self" ? "" : " (" + n.kind + ")");
       const rect = document.createElementNS(NS, "rect");
-      const w = Math.max(60, label.length * 7.4 + 20);
-      rect.setAttribute("x", n.x - w / 2); rect.setAttribute("y", n.y - 14);
-      rect.setAttribute("width", w); rect.setAttribute("height", 28);
+      rect.setAttribute("x", n.x - n.w / 2); rect.setAttribute("y", n.y - 14);
+      rect.setAttribute("width", n.w); rect.setAttribute("height", 28);
       rect.setAttribute("rx", 14);
+      const text = document.createElementNS(NS, "text");
+      text.setAttribute("x", n.x); text.setAttribute("y", n.y + 4.5);
+      text.setAttribute("text-anchor", "middle");
+      text.textContent = n.text;
       a.append(title, rect, text);
       svg.appendChild(a);
     }
