@@ -124,9 +124,17 @@ def scheme_info(src: Source, graph: str) -> dict[str, dict[str, Any]]:
 
 
 def _nn(uri: str) -> Any:
+    """``uri`` as a pyoxigraph IRI; :class:`InputError` (400) when it is not a valid IRI."""
     import pyoxigraph
 
-    return pyoxigraph.NamedNode(uri)
+    try:
+        return pyoxigraph.NamedNode(uri)
+    except ValueError as exc:
+        raise InputError(
+            f"not a valid IRI: {uri[:200]!r} ({exc})",
+            where="uri",
+            hint="give the full, absolute URI; percent-escape spaces, '#' in a query (%23), ...",
+        ) from None
 
 
 def _is_iri(term: Any) -> bool:

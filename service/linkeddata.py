@@ -187,7 +187,10 @@ def by_path(path: str) -> Response:
     try:
         cat = catalog()
         uri = uri_for_path(base, full)
-        desc = cat.describe(uri)
+        try:
+            desc = cat.describe(uri)
+        except InputError:  # the path makes no valid IRI: nothing can be there
+            raise NotFound(f"nothing is published at {full[:200]}") from None
         if desc is not None:
             return answer(uri, None, lang=lang, description=desc)
         stem, suffix = split_suffix(full)

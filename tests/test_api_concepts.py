@@ -92,6 +92,8 @@ def test_hash_concept_json(client):  # type: ignore[no-untyped-def]
         ("/api/concepts", 400),
         ("/api/concepts?uri=", 400),
         ("/api/concepts?uri=nonsense", 400),
+        ("/api/concepts?uri=" + quote("http://[", safe=""), 400),
+        ("/api/children?uri=" + quote("http://x/%zz{", safe=""), 400),
         ("/api/concepts?uri=" + quote("http://example.org/unknown", safe=""), 404),
         ("/api/concepts?lang=%3Cb%3E&uri=" + quote(LD + "community", safe=""), 400),
         ("/api/children", 400),

@@ -105,6 +105,10 @@ CASES = [
     ),
     ("/resource", None, 400, PROBLEM, False),
     ("/resource?uri=not%20a%20uri", None, 400, PROBLEM, False),
+    # not an IRI at all: 400 through uri=, 404 through a path (regression: was a 500)
+    ("/resource?uri=" + quote("http://[", safe=""), None, 400, PROBLEM, False),
+    ("/ldtest/%5B", "text/turtle", 404, PROBLEM, False),
+    ("/ldtest/a%20b", None, 404, HTML, False),
 ]
 
 
