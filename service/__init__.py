@@ -7,6 +7,7 @@ store with :func:`get_store`.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -15,7 +16,7 @@ from flask import Flask, current_app
 
 from glossary import __version__
 from glossary.config import default_store_dir
-from glossary.errors import StoreError, StoreNotReady
+from glossary.errors import GlossaryError, StoreError, StoreNotReady
 
 if TYPE_CHECKING:
     from glossary.store import Store
@@ -39,6 +40,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     """
     app = Flask(__name__)
     app.config.from_mapping(JSON_SORT_KEYS=False, **DEFAULTS)
+    app.config.from_mapping(_settings_from_env())
     if test_config:
         app.config.from_mapping(test_config)
     path = app.config["GLOSSARY_STORE"]
@@ -65,6 +67,22 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         return resp
 
     return app
+
+
+def _settings_from_env() -> dict[str, Any]:
+    """The numeric :data:`DEFAULTS` set in the environment (e.g. by ``glossary serve``)."""
+    found: dict[str, Any] = {}
+    for key, default in DEFAULTS.items():
+        raw = os.environ.get(key)
+        if raw is None or default is None:
+            continue
+        try:
+            found[key] = type(default)(raw)
+        except ValueError:
+            raise GlossaryError(
+                f"{key}={raw!r} is not a number", hint=f"unset it, or give e.g. {default}"
+            ) from None
+    return found
 
 
 def get_store(app: Flask | None = None) -> Store:

@@ -172,3 +172,16 @@ def test_two_servers_filling_one_empty_store(tmp_path: Path, monkeypatch) -> Non
     with Store.open(path) as store:
         assert [v.id for v in store.vocabularies()] == ["community"]
         assert store.snapshot == 1
+
+
+def test_settings_from_the_environment(store_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from glossary.errors import GlossaryError
+
+    monkeypatch.setenv("GLOSSARY_VALIDATE_MAX_BYTES", "1234")
+    monkeypatch.setenv("GLOSSARY_STORE_CHECK_INTERVAL", "0.5")
+    app = create_app({"GLOSSARY_STORE": str(store_path)})
+    assert app.config["GLOSSARY_VALIDATE_MAX_BYTES"] == 1234
+    assert app.config["GLOSSARY_STORE_CHECK_INTERVAL"] == 0.5
+    monkeypatch.setenv("GLOSSARY_VALIDATE_MAX_BYTES", "lots")
+    with pytest.raises(GlossaryError, match="GLOSSARY_VALIDATE_MAX_BYTES='lots' is not a number"):
+        create_app()
