@@ -96,5 +96,13 @@ def top_concepts() -> Response:
     )
 
 
+@bp.after_request
+def _cors(resp: Response) -> Response:
+    """Data and JSON are public: any web page may read them (CORS)."""
+    resp.headers.setdefault("Access-Control-Allow-Origin", "*")
+    resp.headers.setdefault("Access-Control-Expose-Headers", "Link, Content-Location, Vary")
+    return resp
+
+
 def init_app(app: Flask) -> None:
     app.register_blueprint(bp)

@@ -201,6 +201,14 @@ def by_path(path: str) -> Response:
         return not_found(exc)
 
 
+@bp.after_request
+def _cors(resp: Response) -> Response:
+    """Data and JSON are public: any web page may read them (CORS)."""
+    resp.headers.setdefault("Access-Control-Allow-Origin", "*")
+    resp.headers.setdefault("Access-Control-Expose-Headers", "Link, Content-Location, Vary")
+    return resp
+
+
 def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
 

@@ -257,3 +257,18 @@ def test_uri_path_mapping_round_trips():
     assert split_suffix("/a/.ttl") == ("/a/.ttl", None)
     # a URI that itself ends like a suffix is reached through /resource, unambiguously
     assert resource_url(base, base + "a/file.ttl").startswith("/resource?uri=")
+
+
+def test_every_format_carries_the_same_triples(client):  # type: ignore[no-untyped-def]
+    sizes = {}
+    for suffix, mt in (("ttl", TTL), ("jsonld", JSONLD), ("rdf", RDFXML), ("nt", NT)):
+        resp = client.get(f"{CONCEPT}.{suffix}")
+        sizes[suffix] = len(_parse(resp.data, mt))
+    assert len(set(sizes.values())) == 1, sizes
+    assert sizes["ttl"] > 20
+
+
+def test_data_is_readable_cross_origin(client):  # type: ignore[no-untyped-def]
+    resp = client.get(CONCEPT, headers={"Accept": "text/turtle", "Origin": "https://else.example"})
+    assert resp.headers["Access-Control-Allow-Origin"] == "*"
+    assert "Link" in resp.headers["Access-Control-Expose-Headers"]
