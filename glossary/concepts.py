@@ -995,7 +995,9 @@ def _jsonld(triples: Sequence[Any]) -> bytes:
         for node in expanded
     ]
     for node in graph:
-        if "@type" in node:
-            node["@type"] = [compact(t) for t in node["@type"]]
+        types = list(node.get("@type", []))
+        types += [v["@id"] for v in node.pop("rdf:type", []) if "@id" in v]
+        if types:
+            node["@type"] = [compact(t) for t in types]
     doc = {"@context": dict(PREFIXES), "@graph": graph}
     return json.dumps(doc, ensure_ascii=False, indent=1).encode("utf-8")
