@@ -374,11 +374,12 @@ class Store:
                 stamp = None
             if stamp == self._stamp and not force:
                 return False
-            self._stamp = stamp
             n = self._layout.read_current()
-            if n == self._snapshot and self._ox is not None:
+            if n == self._snapshot and (self._ox is not None or n is None):
+                self._stamp = stamp
                 return False
-            self._open_snapshot(n)
+            self._open_snapshot(n)  # on failure the stamp stays old: retried next time
+            self._stamp = stamp
             return True
 
     def _open_snapshot(self, n: int | None) -> None:
@@ -386,8 +387,8 @@ class Store:
 
         self._ox = None
         self._release_reader()
-        self._snapshot = n
         if n is None:
+            self._snapshot = None
             self._meta = {"vocabularies": {}}
             return
         # Announce the reader first, so a concurrent garbage collection skips it. The
@@ -409,6 +410,7 @@ class Store:
                 hint="the store is damaged; load the vocabularies again into a new store",
             ) from None
         self._meta = meta
+        self._snapshot = n
 
     # ----------------------------------------------------------------- reading
 

@@ -304,6 +304,21 @@ def test_read_only_store(tmp_path: Path, loaded: Path) -> None:
         store.vocabulary("nope")
 
 
+def test_damaged_store_is_a_clear_error(loaded: Path) -> None:
+    reader = Store.open(loaded, read_only=True, check_interval=0)
+    (loaded / "CURRENT").write_text("7\n")  # names a snapshot that is not there
+    with pytest.raises(StoreError, match="cannot open snapshot 7"):
+        Store.open(loaded)
+    with pytest.raises(StoreError, match="cannot open snapshot 7"):
+        reader.vocabularies()
+    (loaded / "CURRENT").write_text("x\n")
+    with pytest.raises(StoreError, match="not a snapshot number"):
+        reader.vocabularies()
+    (loaded / "CURRENT").write_text("1\n")  # repaired: the reader recovers by itself
+    assert [v.id for v in reader.vocabularies()] == ["mini"]
+    reader.close()
+
+
 def test_empty_store(tmp_path: Path) -> None:
     with Store.open(tmp_path / "empty", read_only=False) as store:
         assert store.is_empty()
