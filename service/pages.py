@@ -149,6 +149,7 @@ def render_resource(desc: Description, view: ConceptView, status: int = 200) -> 
         other=[(_short(p), v) for p, v in view.other],
         notes=notes,
         languages=sorted(view.languages, key=lambda x: (x != default, x)),
+        default_lang=default,
         public_base=base,
     )
     return Response(html, status=status, mimetype="text/html")
@@ -220,6 +221,7 @@ def vocabulary(vocab_id: str) -> Response:
         "vocabulary.html",
         vocab=vocab,
         lang=lang,
+        default_lang=cat.default_lang(vocab),
         schemes=schemes,
         collections=cat.collections(vocab_id, lang),
         letters=cat.index(vocab_id, lang=lang, limit=1).letters,
@@ -253,6 +255,7 @@ def index(vocab_id: str) -> Response:
         result=result,
         page=page,
         pages=pages,
+        default_lang=cat.default_lang(vocab),
         public_base=public_base(),
     )
     return Response(html, mimetype="text/html")
@@ -262,6 +265,14 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
     app.jinja_env.globals["local_url"] = local_url
     app.jinja_env.globals["add_param"] = add_param
+    app.jinja_env.globals["link"] = link
+
+
+def link(uri: str, lang: str | None = None, default: str | None = None) -> str:
+    """The local URL of ``uri``, keeping the display language when it is not the
+    vocabulary's default one."""
+    url = local_url(uri)
+    return add_param(url, "lang", lang) if lang and lang != default else url
 
 
 def add_param(url: str, key: str, value: str) -> str:

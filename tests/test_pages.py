@@ -225,3 +225,12 @@ def test_collection_page_lists_members(client):  # type: ignore[no-untyped-def]
     html = page(client, "/ldtest/_tag/people")
     assert "Collection" in html
     assert 'href="/ldtest/member">member</a>' in html
+
+
+def test_display_language_is_kept_in_links(client):  # type: ignore[no-untyped-def]
+    fr = page(client, "/vocab/ldtest/index?letter=C&lang=fr")
+    assert 'href="/ldtest/community?lang=fr"' in fr
+    default = page(client, "/vocab/ldtest/index?letter=C")
+    assert 'href="/ldtest/community"' in default and "/ldtest/community?lang" not in default
+    concept = page(client, "/ldtest/community-led?lang=fr")
+    assert 'href="/ldtest/leadership?lang=fr">direction</a>' in concept

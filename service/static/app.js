@@ -105,7 +105,9 @@
     button.setAttribute("aria-expanded", "true");
     button.textContent = "▾";
     if (sub) { sub.hidden = false; return; }
-    const lang = li.closest(".tree").dataset.lang || "";
+    const tree = li.closest(".tree");
+    const lang = tree.dataset.lang || "";
+    const keep = lang && lang !== tree.dataset.defaultLang;
     const resp = await fetch("/api/children?uri=" + encodeURIComponent(li.dataset.uri) + "&lang=" + encodeURIComponent(lang));
     if (!resp.ok) return;
     const data = await resp.json();
@@ -116,7 +118,9 @@
         item.className = "has-children";
         item.appendChild(el("button", { class: "toggle", "aria-expanded": "false", "aria-label": "Show narrower concepts of " + c.prefLabel }, "▸"));
       }
-      item.appendChild(el("a", { href: localUrl(c.uri) }, c.prefLabel));
+      const href = localUrl(c.uri);
+      const withLang = keep ? href + (href.includes("?") ? "&" : "?") + "lang=" + encodeURIComponent(lang) : href;
+      item.appendChild(el("a", { href: withLang }, c.prefLabel));
       ul.appendChild(item);
     }
     if (data.more) ul.appendChild(el("li", { class: "muted" }, "… " + data.more + " more"));
