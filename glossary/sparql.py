@@ -81,7 +81,7 @@ _OPAQUE = re.compile(
     | \"\"\"(?:(?:"|"")?(?:[^"\\]|\\.))*\"\"\"
     | '(?:[^'\\\n\r]|\\.)*'
     | "(?:[^"\\\n\r]|\\.)*"
-    | <[^<>"{}|^`\\\x00-\x20]*>
+    | <(?P<iri>[^<>"{}|^`\\\x00-\x20]*)>
     | \\.
     """,
     re.VERBOSE | re.DOTALL,
@@ -90,7 +90,7 @@ _OPAQUE = re.compile(
 # not before a name character, ':' or '-' (``ex:service``, ``?from``, ``service:x``).
 _KEYWORD = re.compile(
     r"(?<![\w:?$\-])(SELECT|ASK|CONSTRUCT|DESCRIBE|SERVICE|FROM|INSERT|DELETE|LOAD|CLEAR"
-    r"|DROP|CREATE|ADD|MOVE|COPY|WITH)(?![\w:\-])",
+    r"|DROP|CREATE|ADD|MOVE|COPY|WITH|DEFINE)(?![\w:\-])",
     re.IGNORECASE,
 )
 _FORMS = {f.value for f in QueryForm}
@@ -98,11 +98,24 @@ _UPDATE_WORDS = {"INSERT", "DELETE", "LOAD", "CLEAR", "DROP", "CREATE", "ADD", "
                  "COPY", "WITH"}  # fmt: skip
 
 
-def _strip_opaque(text: str) -> str:
-    def repl(m: re.Match[str]) -> str:
-        return " " if m.group("comment") is not None else " _ "
+# Virtuoso's built-in namespaces: bif: and sql: functions run server-side code (some
+# read files or fetch URLs), so a query naming them is refused before it is forwarded.
+_VENDOR_PREFIX = re.compile(r"(?<![\w:?$\-])(bif|sql):", re.IGNORECASE)
+_VENDOR_IRI = re.compile(r"^(bif|sql):", re.IGNORECASE)
 
-    return _OPAQUE.sub(repl, text)
+
+def _strip_opaque(text: str) -> tuple[str, list[str]]:
+    """The text without strings, IRIs and comments; and the IRIs it held."""
+    iris: list[str] = []
+
+    def repl(m: re.Match[str]) -> str:
+        if m.group("comment") is not None:
+            return " "
+        if m.group("iri") is not None:
+            iris.append(m.group("iri"))
+        return " _ "
+
+    return _OPAQUE.sub(repl, text), iris
 
 
 @dataclass(frozen=True)
@@ -113,6 +126,7 @@ class QueryInfo:
     uses_service: bool
     has_dataset: bool  # FROM / FROM NAMED in the query
     first_keyword: str | None
+    vendor_extension: str | None = None  # DEFINE pragmas, bif:/sql: functions (Virtuoso)
 
 
 def inspect_query(text: str) -> QueryInfo:
@@ -126,7 +140,15 @@ def inspect_query(text: str) -> QueryInfo:
     >>> inspect_query('SELECT * { SERVICE <http://x/> { ?s ?p ?o } }').uses_service
     True
     """
-    words = [m.group(1).upper() for m in _KEYWORD.finditer(_strip_opaque(text))]
+    stripped, iris = _strip_opaque(text)
+    words = [m.group(1).upper() for m in _KEYWORD.finditer(stripped)]
+    vendor = None
+    if "DEFINE" in words:
+        vendor = "DEFINE"
+    elif m := _VENDOR_PREFIX.search(stripped):
+        vendor = m.group(0)
+    elif any(_VENDOR_IRI.match(iri) for iri in iris):
+        vendor = next(iri for iri in iris if _VENDOR_IRI.match(iri))
     form = None
     first = words[0] if words else None
     if first in _FORMS:
@@ -136,6 +158,7 @@ def inspect_query(text: str) -> QueryInfo:
         uses_service="SERVICE" in words,
         has_dataset="FROM" in words,
         first_keyword=first,
+        vendor_extension=vendor,
     )
 
 
@@ -143,7 +166,9 @@ def check_query(text: str) -> QueryInfo:
     """Refuse what a read-only, closed endpoint must not run; return what was learnt.
 
     Raises :class:`BadQuery` for an update (``INSERT``, ``LOAD``, ``CLEAR``...), for
-    ``SERVICE`` (federation would make the service fetch from the network), and for
+    ``SERVICE`` (federation would make the service fetch from the network), for
+    store-specific extensions that can reach files or the network (Virtuoso's
+    ``DEFINE`` pragmas such as ``get:soft``, its ``bif:``/``sql:`` functions), and for
     an empty or oversized query.
     """
     if not text.strip():
@@ -164,6 +189,12 @@ def check_query(text: str) -> QueryInfo:
             "SERVICE (federated query) is refused: this endpoint never makes network requests",
             hint="query the other endpoint yourself and combine the results, or load its "
             "data into the store",
+        )
+    if info.vendor_extension:
+        raise BadQuery(
+            f"{info.vendor_extension!r} is a store-specific extension (Virtuoso pragmas and "
+            "bif:/sql: functions), refused: they can read files or fetch from the network",
+            hint="use standard SPARQL 1.1 only",
         )
     return info
 

@@ -117,6 +117,15 @@ LEX_TABLE = [
 ]  # fmt: skip
 
 
+@pytest.mark.parametrize(
+    "query",
+    ["SELECT ?define ?bif { ?s <http://e/sql:x> 'bif:x' }",
+     "PREFIX ex: <http://e/> SELECT * { ?s ex:bif ?o . ?s ex:sql ?o } # bif:x"],
+)  # fmt: skip
+def test_names_like_extensions_are_fine(query: str) -> None:
+    assert check_query(query).vendor_extension is None
+
+
 @pytest.mark.parametrize(("query", "form", "service", "dataset"), LEX_TABLE)
 def test_inspect_query(query: str, form: QueryForm | None, service: bool, dataset: bool) -> None:
     info = inspect_query(query)
@@ -135,6 +144,11 @@ def test_inspect_query(query: str, form: QueryForm | None, service: bool, datase
         ("WITH <g> DELETE { ?s ?p ?o } WHERE { ?s ?p ?o }", "read-only"),
         ("SELECT * { SERVICE <http://127.0.0.1:9/> { ?s ?p ?o } }", "SERVICE"),
         ("SELECT * { ?s ?p ?o }" + " " * 1_000_001, "longer than"),
+        # Virtuoso extensions that reach files or the network (a remote store runs them)
+        ('DEFINE get:soft "soft" SELECT * FROM <http://127.0.0.1:9/> { ?s ?p ?o }', "DEFINE"),
+        ('SELECT * { ?s ?p ?o FILTER(bif:contains(?o, "x")) }', "bif:"),
+        ('PREFIX f: <bif:> SELECT (f:file_to_string("/etc/passwd") AS ?x) {}', "bif:"),
+        ("SELECT (sql:x() AS ?x) {}", "sql:"),
     ],
 )
 def test_check_query_refuses(query: str, message: str) -> None:

@@ -1,0 +1,462 @@
+"""Benchmark: ``/sparql`` of the service against a plain Oxigraph server and rdflib.
+
+    .venv/bin/python scripts/bench_sparql.py [--file F] [--seconds S] [--workers N]
+                                             [--clients 1,8] [--rdflib-seconds S]
+
+In one run, on the same data (STW, 116k triples, by default):
+
+1. loads the file into a fresh store through ``Store.load`` (validation and search
+   indexes skipped: they are other benchmarks' business, the data is the same);
+2. starts the service (``glossary serve``: gunicorn, the production configuration)
+   and a plain ``oxigraph serve-read-only`` on the store's live snapshot;
+3. drives both with the same mixed query set (a concept's triples, a label filter, a
+   ``skos:broader+`` path, a count, a CONSTRUCT of a concept with the labels of its
+   neighbours) at each client count, with keep-alive HTTP clients on loopback,
+   bounded by time and count, in alternated slices (so both see the same machine
+   load); prints throughput, p50 and p99, and the service/Oxigraph ratio;
+4. answers the same queries with rdflib's SPARQL engine, in-process on the parsed
+   graph (sequentially, bounded by time, in slices alternated with the service at one
+   client), and prints the service's throughput over rdflib's, and per query kind;
+5. measures the executor pool's overhead per query: ``LocalEngine.execute`` against
+   the same query run and serialised in-process with pyoxigraph.
+
+Goals: the service reaches at least half of Oxigraph server's throughput at 8 clients,
+and answers at least 20 times faster than rdflib. The machine may be shared: figures
+are noisy, which is why ratios of peers measured in the same run are what counts.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import http.client
+import os
+import random
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.parse
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, ClassVar
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import pyoxigraph as ox  # noqa: E402
+
+from glossary import store as store_module  # noqa: E402
+from glossary.sparql import LocalEngine, prepare  # noqa: E402
+from glossary.store import Store  # noqa: E402
+
+DEFAULT_FILE = ROOT.parent / "shared" / "vocabularies" / "stw-9.16.ttl.gz"
+SKOS = "http://www.w3.org/2004/02/skos/core#"
+PREFIX = f"PREFIX skos: <{SKOS}>\n"
+WORDS = ["trade", "bank", "tax", "labour", "market", "price", "energy", "health",
+         "finance", "policy", "industry", "capital", "money", "risk", "land"]  # fmt: skip
+
+
+class _SkippedReport:
+    conforms = True
+    results: ClassVar[list[Any]] = []
+
+
+# --------------------------------------------------------------------------- queries
+
+
+@dataclass(frozen=True)
+class Query:
+    kind: str
+    text: str
+    accept: str
+
+
+def make_queries(concepts: list[str], with_broader: list[str], rng: random.Random
+                 ) -> list[Query]:  # fmt: skip
+    """The mixed set: each kind with several parameters (so no answer is cached)."""
+    out: list[Query] = []
+    json_accept = "application/sparql-results+json"
+    for i in range(20):
+        c = rng.choice(concepts)
+        b = rng.choice(with_broader)
+        word = WORDS[i % len(WORDS)]
+        out.append(Query("concept", f"SELECT ?p ?o WHERE {{ <{c}> ?p ?o }}", json_accept))
+        out.append(Query("label", PREFIX + "SELECT ?c ?l WHERE { ?c skos:prefLabel ?l "
+                         f'FILTER(CONTAINS(LCASE(STR(?l)), "{word}")) }} LIMIT 50',
+                         json_accept))  # fmt: skip
+        out.append(Query("broader+", PREFIX + f"SELECT ?b WHERE {{ <{b}> skos:broader+ ?b }}",
+                         json_accept))  # fmt: skip
+        out.append(Query("count", PREFIX + "SELECT (COUNT(?c) AS ?n) WHERE { ?c a skos:Concept "
+                         f'; skos:prefLabel ?l FILTER(LANG(?l) = "{["en", "de"][i % 2]}") }}',
+                         json_accept))  # fmt: skip
+        out.append(Query("construct", PREFIX + "CONSTRUCT { "
+                         f"<{c}> ?p ?o . ?n skos:prefLabel ?nl }} WHERE {{ {{ <{c}> ?p ?o }} "
+                         f"UNION {{ <{c}> skos:broader|skos:narrower|skos:related ?n . "
+                         "?n skos:prefLabel ?nl } }", "text/turtle"))  # fmt: skip
+    rng.shuffle(out)
+    return out
+
+
+# --------------------------------------------------------------------------- HTTP load
+
+
+@dataclass
+class Target:
+    name: str
+    host: str
+    port: int
+    path: str
+
+
+@dataclass
+class Phase:
+    latencies: list[float] = field(default_factory=list)
+    kinds: list[str] = field(default_factory=list)
+    errors: int = 0
+    elapsed: float = 0.0
+
+    def merge(self, other: Phase) -> None:
+        self.latencies += other.latencies
+        self.kinds += other.kinds
+        self.errors += other.errors
+        self.elapsed += other.elapsed
+
+    def median_of(self, kind: str) -> float:
+        xs = [t for t, k in zip(self.latencies, self.kinds, strict=True) if k == kind]
+        return statistics.median(xs) * 1000 if xs else float("nan")
+
+    @property
+    def throughput(self) -> float:
+        return len(self.latencies) / self.elapsed if self.elapsed else 0.0
+
+    def pct(self, p: float) -> float:
+        xs = sorted(self.latencies)
+        return xs[min(len(xs) - 1, int(p * len(xs)))] * 1000 if xs else float("nan")
+
+
+def _get(conn: http.client.HTTPConnection, target: Target, q: Query) -> tuple[int, bytes]:
+    url = target.path + "?" + urllib.parse.urlencode({"query": q.text})
+    for attempt in range(2):
+        try:
+            conn.request("GET", url, headers={"Accept": q.accept})
+            resp = conn.getresponse()
+            return resp.status, resp.read()
+        except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
+            conn.close()  # the server closed the kept-alive connection: reconnect once
+            if attempt:
+                raise
+    raise AssertionError("unreachable")
+
+
+def drive(target: Target, queries: list[Query], clients: int, seconds: float,
+          max_requests: int) -> Phase:  # fmt: skip
+    """``clients`` threads, each with one keep-alive connection, until time or count."""
+    phase = Phase()
+    lock = threading.Lock()
+    stop = time.monotonic() + seconds
+    counter = [0]
+
+    def client(idx: int) -> None:
+        conn = http.client.HTTPConnection(target.host, target.port, timeout=60)
+        i = idx * 7
+        mine: list[float] = []
+        kinds: list[str] = []
+        errors = 0
+        while time.monotonic() < stop:
+            with lock:
+                if counter[0] >= max_requests:
+                    break
+                counter[0] += 1
+            q = queries[i % len(queries)]
+            i += 1
+            t = time.perf_counter()
+            status, _ = _get(conn, target, q)
+            if status == 200:
+                mine.append(time.perf_counter() - t)
+                kinds.append(q.kind)
+            else:
+                errors += 1
+        conn.close()
+        with lock:
+            phase.latencies.extend(mine)
+            phase.kinds.extend(kinds)
+            phase.errors += errors
+
+    threads = [threading.Thread(target=client, args=(n,)) for n in range(clients)]
+    start = time.monotonic()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    phase.elapsed = time.monotonic() - start
+    return phase
+
+
+# --------------------------------------------------------------------------- processes
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def wait_ready(target: Target, probe: str, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            conn = http.client.HTTPConnection(target.host, target.port, timeout=2)
+            conn.request("GET", probe)
+            if conn.getresponse().status == 200:
+                conn.close()
+                return
+            conn.close()
+        except OSError:
+            pass
+        time.sleep(0.2)
+    raise RuntimeError(f"{target.name} did not become ready on port {target.port}")
+
+
+def stop(proc: subprocess.Popen[bytes]) -> None:
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+# --------------------------------------------------------------------------- rdflib
+
+
+class RdflibRunner:
+    """rdflib's SPARQL engine, in-process, on the parsed graph: sequential slices."""
+
+    def __init__(self, path: Path, queries: list[Query]) -> None:
+        import rdflib
+
+        t = time.perf_counter()
+        self.graph = rdflib.Graph()
+        self.graph.parse(data=gzip.decompress(path.read_bytes()), format="turtle")
+        self.parse_time = time.perf_counter() - t
+        self.queries = queries
+        self.next = 0
+        self.phase = Phase()
+
+    def run_for(self, seconds: float) -> None:
+        """Answer queries (round-robin over the mix, as the HTTP clients do) until time is
+        up; a query started is finished."""
+        start = time.perf_counter()
+        while time.perf_counter() - start < seconds:
+            q = self.queries[self.next % len(self.queries)]
+            self.next += 1
+            t = time.perf_counter()
+            result = self.graph.query(q.text)
+            result.serialize(format="turtle" if q.kind == "construct" else "json")
+            self.phase.latencies.append(time.perf_counter() - t)
+            self.phase.kinds.append(q.kind)
+        self.phase.elapsed += time.perf_counter() - start
+
+
+def bench_overhead(snapshot: Path, queries: list[Query], rounds: int) -> tuple[float, float]:
+    """Mean ms per query: in-process pyoxigraph (query + serialise) vs the executor pool."""
+    from glossary.sparql_worker import evaluate
+
+    store = ox.Store.read_only(str(snapshot))
+    engine = LocalEngine(lambda: snapshot, workers=1)
+    reqs = [prepare(q.text, accept=q.accept)[0] for q in queries]
+    engine.execute(reqs[0])  # start the worker
+
+    def inproc() -> None:
+        for r in reqs:
+            evaluate(store, r.to_wire(snapshot=None, row_limit=engine.row_limit))
+
+    def pooled() -> None:
+        for r in reqs:
+            engine.execute(r)
+
+    def timed(fn: Callable[[], None]) -> float:
+        t = time.perf_counter()
+        for _ in range(rounds):
+            fn()
+        return (time.perf_counter() - t) / (rounds * len(reqs)) * 1000
+
+    inproc()
+    a, b = [], []
+    for _ in range(3):  # interleaved, so both see the same machine load
+        a.append(timed(inproc))
+        b.append(timed(pooled))
+    engine.close()
+    return statistics.median(a), statistics.median(b)
+
+
+# --------------------------------------------------------------------------- main
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--file", type=Path, default=DEFAULT_FILE)
+    parser.add_argument("--seconds", type=float, default=10.0, help="per target and client count")
+    parser.add_argument("--max-requests", type=int, default=20_000, help="per phase")
+    parser.add_argument("--clients", default="1,8", help="client counts, comma-separated")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (default 2)")
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=0,
+        help="run gunicorn's gthread workers with this many threads each "
+        "(default 0: the production configuration, service/gunicorn_conf.py)",
+    )
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=4,
+        help="phases per target, alternated, so both see the same machine load",
+    )
+    parser.add_argument(
+        "--rdflib-seconds",
+        type=float,
+        default=30.0,
+        help="time for rdflib, and again for the service beside it",
+    )
+    parser.add_argument("--seed", type=int, default=1)
+    args = parser.parse_args()
+    client_counts = [int(c) for c in args.clients.split(",")]
+
+    Store._validate = lambda self, src: _SkippedReport()  # type: ignore[method-assign]
+    store_module._index_builder = lambda: None  # type: ignore[assignment,return-value]
+
+    tmp = Path(tempfile.mkdtemp(prefix="bench-sparql-"))
+    procs: list[subprocess.Popen[bytes]] = []
+    try:
+        store_dir = tmp / "store"
+        t = time.perf_counter()
+        with Store.open(store_dir, read_only=False) as store:
+            vocab = store.load([args.file], vocab_id="stw").vocabularies[0]
+            snapshot = store.live_snapshot_path()
+        assert snapshot is not None
+        print(f"loaded {args.file.name}: {vocab.triples:,} triples, {vocab.concepts:,} "
+              f"concepts in {time.perf_counter() - t:.1f} s")  # fmt: skip
+
+        ro = ox.Store.read_only(str(snapshot))
+        concepts = sorted(r["c"].value for r in ro.query(
+            PREFIX + "SELECT DISTINCT ?c { ?c a skos:Concept ; skos:prefLabel ?l }",
+            use_default_graph_as_union=True))  # fmt: skip
+        with_broader = sorted(r["c"].value for r in ro.query(
+            PREFIX + "SELECT DISTINCT ?c { ?c skos:broader/skos:broader ?x }",
+            use_default_graph_as_union=True))  # fmt: skip
+        del ro
+        queries = make_queries(concepts, with_broader, random.Random(args.seed))
+
+        exe = Path(sys.executable).parent
+        env = {**os.environ, "GLOSSARY_STORE": str(store_dir), "GLOSSARY_LOG_LEVEL": "warning"}
+        if args.threads:  # gunicorn reads extra settings from this variable
+            env["GUNICORN_CMD_ARGS"] = f"--worker-class gthread --threads {args.threads}"
+        svc_port, ox_port = free_port(), free_port()
+        procs.append(subprocess.Popen(
+            [str(exe / "glossary"), "serve", "--store", str(store_dir), "--port", str(svc_port),
+             "--workers", str(args.workers)],
+            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        ))  # fmt: skip
+        procs.append(subprocess.Popen(
+            [shutil.which("oxigraph", path=str(exe)) or "oxigraph", "serve-read-only",
+             "--location", str(snapshot), "--bind", f"127.0.0.1:{ox_port}",
+             "--union-default-graph"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        ))  # fmt: skip
+        service = Target("service", "127.0.0.1", svc_port, "/sparql")
+        oxigraph = Target("oxigraph", "127.0.0.1", ox_port, "/query")
+        wait_ready(service, "/health")
+        wait_ready(oxigraph, "/query?query=ASK%7B%7D")
+
+        # Same answers from both (row counts of each query), and a warm-up.
+        for q in queries[:25]:
+            a = _get(http.client.HTTPConnection(service.host, service.port), service, q)
+            b = _get(http.client.HTTPConnection(oxigraph.host, oxigraph.port), oxigraph, q)
+            assert a[0] == b[0] == 200, (q.text, a[0], b[0], a[1][:300])
+            if q.kind != "construct":
+                na = len(list(ox.parse_query_results(a[1], ox.QueryResultsFormat.JSON)))
+                nb = len(list(ox.parse_query_results(b[1], ox.QueryResultsFormat.JSON)))
+                assert na == nb, (q.text, na, nb)
+        for target in (service, oxigraph):
+            drive(target, queries, max(client_counts), 2.0, 10_000)  # warm-up
+
+        print(f"\nmixed queries ({len(queries)} distinct: "
+              + ", ".join(sorted({q.kind for q in queries})) + f"), {args.seconds:g} s per phase, "
+              f"service = glossary serve --workers {args.workers}"
+              + (f" (gthread, {args.threads} threads)" if args.threads else " (sync workers)")
+              + f", {args.rounds} alternated rounds")  # fmt: skip
+        print(
+            f"{'clients':>7} {'target':>9} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'errors':>6}"
+        )
+        results: dict[tuple[str, int], Phase] = {}
+        for clients in client_counts:
+            for r in range(args.rounds):
+                for target in (service, oxigraph) if r % 2 == 0 else (oxigraph, service):
+                    ph = drive(target, queries, clients, args.seconds / args.rounds,
+                               args.max_requests // args.rounds)  # fmt: skip
+                    results.setdefault((target.name, clients), Phase()).merge(ph)
+            for target in (service, oxigraph):
+                ph = results[(target.name, clients)]
+                print(f"{clients:>7} {target.name:>9} {ph.throughput:>9.1f} {ph.pct(0.5):>8.2f} "
+                      f"{ph.pct(0.99):>8.2f} {ph.errors:>6}")  # fmt: skip
+            s, o = results[("service", clients)], results[("oxigraph", clients)]
+            print(f"{clients:>7} {'ratio':>9} {s.throughput / o.throughput:>9.2f} "
+                  f"{s.pct(0.5) / o.pct(0.5):>8.2f} {s.pct(0.99) / o.pct(0.99):>8.2f}"
+                  "   (service / oxigraph)")  # fmt: skip
+        # rdflib against the service at 1 client, alternated in slices (same load).
+        rdflib_runner = RdflibRunner(args.file, queries)
+        svc_one = Phase()
+        for _ in range(args.rounds):
+            svc_one.merge(drive(service, queries, 1, args.rdflib_seconds / args.rounds,
+                                args.max_requests))  # fmt: skip
+            rdflib_runner.run_for(args.rdflib_seconds / args.rounds)
+        rd = rdflib_runner.phase
+        for p in procs:
+            stop(p)
+
+        print("\nexecutor pool overhead (same queries, in this process, 1 worker):")
+        light = [q for q in queries if q.kind == "concept"]
+        for label, qs, rounds in (("all kinds", queries, 3), ("concept only", light, 30)):
+            inproc, pooled = bench_overhead(snapshot, qs, rounds=rounds)
+            print(f"  {label:12s}: in-process pyoxigraph (query + serialise) {inproc:.3f} "
+                  f"ms/query, LocalEngine (subprocess) {pooled:.3f} ms/query: "
+                  f"{pooled - inproc:+.3f} ms ({pooled / inproc:.2f}x)")  # fmt: skip
+
+        print(
+            f"\nrdflib (in-process, sequential; parse {rdflib_runner.parse_time:.1f} s), "
+            f"alternated with the service at 1 client, {args.rdflib_seconds:g} s each:"
+        )
+        print(f"  service {svc_one.throughput:.2f} req/s ({len(svc_one.latencies)} queries), "
+              f"rdflib {rd.throughput:.2f} req/s ({len(rd.latencies)} queries)")  # fmt: skip
+        one_ox = results[("oxigraph", min(client_counts))]
+        print("  median ms per kind:")
+        print(f"    {'kind':10s} {'service':>9} {'oxigraph':>9} {'rdflib':>9} {'rdflib/svc':>10}")
+        for kind in sorted({q.kind for q in queries}):
+            a, b, c = svc_one.median_of(kind), one_ox.median_of(kind), rd.median_of(kind)
+            print(f"    {kind:10s} {a:>9.2f} {b:>9.2f} {c:>9.1f} {c / a:>10.1f}")
+        print(f"\nservice / rdflib at 1 client (same single stream): "
+              f"{svc_one.throughput / rd.throughput:.1f}x   (goal >= 20x)")  # fmt: skip
+        eight = max(client_counts)
+        best = results[("service", eight)].throughput
+        print(f"service at {eight} clients / rdflib: {best / rd.throughput:.1f}x   "
+              "(rdflib is one stream: the GIL)")  # fmt: skip
+        ratio = best / results[("oxigraph", eight)].throughput
+        print(f"service / oxigraph at {eight} clients: {ratio:.2f}   (goal >= 0.5)")
+    finally:
+        for p in procs:
+            stop(p)
+        shutil.rmtree(tmp, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
