@@ -55,7 +55,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, cast
 
@@ -164,7 +164,9 @@ class Vocabulary:
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Vocabulary:
-        return cls(**data)
+        """From stored metadata; keys a later version added are ignored."""
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in data.items() if k in known})
 
 
 @dataclass
@@ -683,11 +685,22 @@ class Store:
                 self._layout.readers(new).touch(mode=0o644)
                 _fsync_dir(self._layout.snapshots)
                 _pause("flip")
-            except BaseException:
+            except BaseException as exc:
                 # Not live yet: drop it now (a killed load's leftovers go at the next load).
                 self._layout.remove_snapshot(new)
+                if isinstance(exc, OSError):
+                    raise StoreError(
+                        f"cannot write the new snapshot: {exc}", where=str(self.path)
+                    ) from None
                 raise
-            _write_atomic(self._layout.current, f"{new}\n")
+            try:
+                _write_atomic(self._layout.current, f"{new}\n")
+            except OSError as exc:
+                with contextlib.suppress(StoreError):
+                    if self._layout.read_current() != new:  # did the replace happen?
+                        self._layout.remove_snapshot(new)
+                raise StoreError(f"cannot switch to the new snapshot: {exc}",
+                                 where=str(self._layout.current)) from None  # fmt: skip
             timings["flip"] = time.perf_counter() - t
             self.refresh(force=True)
             self._collect_garbage(new)

@@ -285,6 +285,25 @@ def test_failing_index_build_changes_nothing(loaded: Path, monkeypatch) -> None:
     assert sorted(p.name for p in (loaded / "indexes").iterdir()) == ["1"]
 
 
+def test_write_errors_become_store_errors(loaded: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from glossary import store as store_module
+
+    real = store_module._write_atomic
+
+    def failing(path: Path, text: str) -> None:
+        if path.name == "CURRENT":
+            raise OSError(28, "No space left on device")
+        real(path, text)
+
+    monkeypatch.setattr(store_module, "_write_atomic", failing)
+    before = state(loaded)
+    with Store.open(loaded, read_only=False) as store, pytest.raises(StoreError) as err:
+        store.load([INVALID], allow_invalid=True)
+    assert "No space left" in str(err.value)
+    assert state(loaded) == before
+    assert snapshot_numbers(loaded) == {1}
+
+
 def test_argument_errors() -> None:
     store = Store(Path("/nonexistent"), read_only=False, check_interval=0)
     with pytest.raises(InputError, match="exactly one file"):
