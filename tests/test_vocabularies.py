@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 import rdflib
+import rdflib.util
 
 from glossary.cli import main
 from glossary.rdfio import read_graph
@@ -38,9 +39,15 @@ EXPECTED: dict[str, tuple[int, dict[str, int]]] = {
     # README: two 2-cycles in skos:broader (15132<->15133, 625<->2663); we also follow
     # skos:narrower and find a third (15046 and 15125 are each other's narrower).
     # No skos:inScheme on any of the 5,520 concepts.
+    # README: 347 groups of the same prefLabel (same language, ignoring case): 715 concepts.
     "gemet-3.1-5lang.ttl.gz": (
         1,
-        {"CyclicHierarchy": 3, "ConceptInScheme": 5520, "RelatedNotBroader": 20},
+        {
+            "CyclicHierarchy": 3,
+            "ConceptInScheme": 5520,
+            "RelatedNotBroader": 20,
+            "OverlappingPrefLabel": 715,
+        },
     ),
     # README: 97 deprecated concepts with no prefLabel; no concept has skos:inScheme.
     "uat.ttl.gz": (
@@ -54,12 +61,21 @@ EXPECTED: dict[str, tuple[int, dict[str, int]]] = {
     ),
     # README: 2 concepts have the same literal as prefLabel and altLabel; S13 holds for
     # any resource, and a third offender is a micro-thesaurus (mt7.10), not a concept.
-    "unesco-thesaurus.ttl.gz": (1, {"PrefLabelNotAltOrHidden": 3}),
+    # README: 49 groups of duplicate prefLabels (102 concepts).
+    "unesco-thesaurus.ttl.gz": (1, {"PrefLabelNotAltOrHidden": 3, "OverlappingPrefLabel": 102}),
     # README: no skos:inScheme on concepts; facets are typed skos:Concept too.
     "physh.ttl.gz": (1, {"ConceptInScheme": 3925, "RelatedNotBroader": 4}),
     # README: all 35,999 concepts are orphans (no hierarchy), none documented.
-    "yso-cicero-labels.ttl.gz": (0, {"OrphanConcept": 35999, "UndocumentedConcept": 35999}),
-    "iptc-mediatopic-2017.ttl.gz": (0, {"LabelWhitespace": 4, "UndocumentedConcept": 0}),
+    # README: 229 groups of duplicate labels (475 concepts).
+    "yso-cicero-labels.ttl.gz": (
+        0,
+        {"OrphanConcept": 35999, "UndocumentedConcept": 35999, "OverlappingPrefLabel": 475},
+    ),
+    # vocab-stats.json: 2 groups of duplicate prefLabels.
+    "iptc-mediatopic-2017.ttl.gz": (
+        0,
+        {"LabelWhitespace": 4, "UndocumentedConcept": 0, "OverlappingPrefLabel": 4},
+    ),
     # README: skos:broader points to mrv:Role and the like (33, 10 and 13 dangling targets).
     "moro-roles.ttl.gz": (0, {"SemanticRelationTargetIsConcept": 33, "TopConceptIsConcept": 1}),
     "moro-subjects.ttl.gz": (0, {"SemanticRelationTargetIsConcept": 10}),
@@ -67,7 +83,10 @@ EXPECTED: dict[str, tuple[int, dict[str, int]]] = {
     # README: 77 concepts have neither a broader concept nor top-concept status; 22 of
     # them have narrower or related concepts, so qSKOS does not count them as orphans.
     "write-thesaurus.ttl.gz": (0, {"OrphanConcept": 55, "SchemeIsConceptScheme": 100}),
-    "gemet-governance-society.ttl.gz": (1, {"RelatedNotBroader": 2, "CyclicHierarchy": 0}),
+    "gemet-governance-society.ttl.gz": (
+        1,
+        {"RelatedNotBroader": 2, "CyclicHierarchy": 0, "OverlappingPrefLabel": 36},
+    ),
     "iptc-politics-society-labour.ttl.gz": (0, {"LabelWhitespace": 1}),
     "knot-taxonomy.ttl.gz": (0, {}),
     "knot-technology-thesaurus.ttl.gz": (0, {"UnidirectionalRelated": 1}),
@@ -135,6 +154,29 @@ def test_gemet_cycles_are_the_known_ones(
         frozenset((CONCEPT + "625", CONCEPT + "2663")),
         frozenset((CONCEPT + "15046", CONCEPT + "15125")),
     }
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("name", "groups"),
+    [
+        ("gemet-3.1-5lang.ttl.gz", 347),
+        ("unesco-thesaurus.ttl.gz", 49),
+        ("yso-cicero-labels.ttl.gz", 229),
+        ("iptc-mediatopic-2017.ttl.gz", 2),
+    ],
+)
+def test_overlapping_labels_form_the_known_groups(
+    name: str, groups: int, vocabularies: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The README counts groups of concepts sharing a prefLabel; we report each concept."""
+    _, data = _validate(capsys, vocabularies / name)
+    labels = [
+        rdflib.util.from_n3(r["value"])
+        for r in data["results"]
+        if r["shape"] == GLS + "OverlappingPrefLabel"
+    ]
+    assert len({(str(lit).lower(), (lit.language or "").lower()) for lit in labels}) == groups
 
 
 @pytest.mark.slow
