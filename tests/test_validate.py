@@ -236,3 +236,18 @@ def test_validate_triples_gives_the_same_results_as_validate_graph() -> None:
     # and the pySHACL engine is reachable from it (it builds an rdflib graph)
     reference = validate_triples(read_quads(TWO_PREFLABELS), engine="pyshacl")
     assert reference.count("gls:PrefLabelUniquePerLanguage") == 1
+
+
+def test_benchmark_script_runs(vocabularies: Path) -> None:
+    """scripts/bench_validate.py still runs (its figures are read by people, not tested)."""
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parent.parent
+    out = subprocess.run(
+        [sys.executable, str(root / "scripts" / "bench_validate.py"),
+         str(vocabularies / "moro-roles.ttl.gz"), "--stages"],
+        capture_output=True, text=True, check=True, timeout=120,
+    ).stdout  # fmt: skip
+    assert "moro-roles.ttl.gz" in out and "stages (s): copy" in out
+    assert "pySHACL reference engine" in out and "same results: yes" in out
