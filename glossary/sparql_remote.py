@@ -61,13 +61,15 @@ class RemoteEngine:
         self.row_limit = int(row_limit)
 
     def _post(self, request: QueryRequest, accept: str, timeout: float) -> tuple[str, bytes]:
-        """POST the query; the answer's media type and body, all within ``timeout``."""
-        params: list[tuple[str, str]] = []
+        """POST the query; the answer's media type and body, all within ``timeout``.
+
+        A URL-encoded form (``query``, ``default-graph-uri``, ``named-graph-uri``): the
+        one request every SPARQL 1.1 store accepts.
+        """
+        params: list[tuple[str, str]] = [("query", request.query)]
         params += [("default-graph-uri", g) for g in request.default_graphs or ()]
         params += [("named-graph-uri", g) for g in request.named_graphs or ()]
-        target = self._path
-        if params:
-            target += ("&" if "?" in target else "?") + urllib.parse.urlencode(params)
+        body = urllib.parse.urlencode(params).encode("ascii")
         deadline = time.monotonic() + timeout
         conn_class = (
             http.client.HTTPSConnection
@@ -75,9 +77,10 @@ class RemoteEngine:
             else http.client.HTTPConnection
         )
         conn = conn_class(self._parts.netloc, timeout=timeout)
+        resp: http.client.HTTPResponse | None = None
         try:
-            conn.request("POST", target, body=request.query.encode("utf-8"), headers={
-                "Content-Type": "application/sparql-query; charset=utf-8",
+            conn.request("POST", self._path, body=body, headers={
+                "Content-Type": "application/x-www-form-urlencoded",
                 "Accept": accept,
                 "User-Agent": "semantic-glossary",
             })  # fmt: skip
@@ -87,7 +90,7 @@ class RemoteEngine:
             size = 0
             while True:
                 _settimeout(conn, deadline)
-                chunk = resp.read(1 << 16)
+                chunk = resp.read1(1 << 16)  # one recv: the deadline is checked between
                 if not chunk:
                     break
                 size += len(chunk)
@@ -110,7 +113,10 @@ class RemoteEngine:
                 hint="check GLOSSARY_SPARQL_ENDPOINT and that the store is running",
             ) from None  # fmt: skip
         finally:
+            if resp is not None:
+                resp.close()  # its file object holds the socket open otherwise
             conn.close()
+        assert resp is not None
         if resp.status >= 400:
             detail = data[:4000].decode("utf-8", "replace").strip()
             if resp.status < 500:
@@ -120,6 +126,17 @@ class RemoteEngine:
                 )
             raise StoreError(f"the SPARQL store failed ({resp.status}): {detail}",
                              where=self.endpoint)  # fmt: skip
+        if resp.getheader("X-SQL-State"):
+            # Virtuoso's "anytime query": past its MaxQueryExecutionTime it answers 200
+            # with the rows found so far and this header. A partial answer is no answer.
+            raise QueryTimeout(
+                "the SPARQL store stopped the query at its own time limit and sent a "
+                f"partial answer ({resp.getheader('X-SQL-State')}: "
+                f"{resp.getheader('X-SQL-Message') or 'no message'})",
+                where=self.endpoint,
+                hint="make the query more selective; the store's limit is "
+                "MaxQueryExecutionTime in virtuoso.ini",
+            )
         media_type = (resp.getheader("Content-Type") or "").split(";", 1)[0].strip().lower()
         return media_type, data
 
