@@ -688,10 +688,11 @@ class Catalog:
     vocabularies' ids and load times): whole-vocabulary queries run once per version,
     then every request is answered from memory and paged."""
 
-    def __init__(self, src: Source, max_entries: int = 64) -> None:
+    def __init__(self, src: Source, max_entries: int = 256) -> None:
         self.src = src
         self._cache: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
         self._lock = threading.Lock()
+        self._key_locks: dict[tuple[Any, ...], threading.Lock] = {}
         self._max = max_entries
 
     def version(self) -> tuple[tuple[str, str, str], ...]:
@@ -701,17 +702,40 @@ class Catalog:
         )
 
     def _cached(self, key: tuple[Any, ...], compute: Callable[[], Any]) -> Any:
+        """The value for ``key`` in this store version, computed once: a second caller
+        (a request while the warm-up computes the same list) waits for the first."""
         full = (self.version(), *key)
         with self._lock:
             if full in self._cache:
                 self._cache.move_to_end(full)
                 return self._cache[full]
-        value = compute()
-        with self._lock:
-            self._cache[full] = value
-            while len(self._cache) > self._max:
-                self._cache.popitem(last=False)
+            key_lock = self._key_locks.setdefault(full, threading.Lock())
+        with key_lock:
+            with self._lock:
+                if full in self._cache:
+                    return self._cache[full]
+            value = compute()
+            with self._lock:
+                self._cache[full] = value
+                self._key_locks.pop(full, None)
+                while len(self._cache) > self._max:
+                    self._cache.popitem(last=False)
         return value
+
+    def warm(self) -> None:
+        """Compute the whole-vocabulary lists of every vocabulary in its main language
+        (top concepts or roots, index letters, collections, scheme information, the
+        hash-document index), so that the first visitor does not wait for them. Run
+        in a background thread by the service when a store version is first seen."""
+        self.hash_members("")
+        for vocab in self.vocabularies():
+            try:
+                self.top_concepts(vocab.id)
+                self.index(vocab.id, limit=1)
+                self.collections(vocab.id)
+                self.scheme_info(vocab.id)
+            except NotFound:  # removed by a load meanwhile: nothing to warm
+                continue
 
     # vocabularies
     def vocabularies(self) -> list[Any]:

@@ -15,13 +15,15 @@ functions in :mod:`glossary.linkeddata`; docs/linked-data.md explains the choice
 
 from __future__ import annotations
 
+import logging
 import os
+import threading
 from typing import Any
 
 from flask import Blueprint, Flask, Response, current_app, request
 
 from glossary.concepts import Catalog, Description, serialize
-from glossary.errors import InputError, NotAcceptable, NotFound
+from glossary.errors import GlossaryError, InputError, NotAcceptable, NotFound
 from glossary.linkeddata import (
     DEFAULT_PUBLIC_BASE,
     HTML,
@@ -58,7 +60,21 @@ def catalog() -> Catalog:
     if cat is None or cat.src is not store:
         cat = Catalog(store)
         state["catalog"] = cat
+    if current_app.config.get("GLOSSARY_WARM_CACHES", True):
+        version = cat.version()
+        if state.get("warmed") != version:
+            # Whole-vocabulary lists (seconds on a 36k-concept vocabulary) are built in
+            # the background once per store version, before a visitor asks for them.
+            state["warmed"] = version
+            threading.Thread(target=_warm, args=(cat,), name="catalog-warm", daemon=True).start()
     return cat
+
+
+def _warm(cat: Catalog) -> None:
+    try:
+        cat.warm()
+    except GlossaryError as exc:  # the store went away (503) or changed under us
+        logging.getLogger(__name__).warning("warming the catalogue failed: %s", exc)
 
 
 def local_url(uri: str, suffix: str | None = None) -> str:

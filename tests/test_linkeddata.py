@@ -272,3 +272,55 @@ def test_data_is_readable_cross_origin(client):  # type: ignore[no-untyped-def]
     resp = client.get(CONCEPT, headers={"Accept": "text/turtle", "Origin": "https://else.example"})
     assert resp.headers["Access-Control-Allow-Origin"] == "*"
     assert "Link" in resp.headers["Access-Control-Expose-Headers"]
+
+
+class _Counting:
+    """The real store, counting the queries run through it."""
+
+    def __init__(self, store) -> None:  # type: ignore[no-untyped-def]
+        self.store = store
+        self.queries = 0
+
+    def vocabularies(self):  # type: ignore[no-untyped-def]
+        return self.store.vocabularies()
+
+    def select(self, query, **bindings):  # type: ignore[no-untyped-def]
+        self.queries += 1
+        return self.store.select(query, **bindings)
+
+    def construct(self, query, **bindings):  # type: ignore[no-untyped-def]
+        self.queries += 1
+        return self.store.construct(query, **bindings)
+
+
+def test_warm_up_builds_the_vocabulary_lists_once(tmp_path_factory):  # type: ignore[no-untyped-def]
+    from glossary.concepts import Catalog
+    from glossary.store import Store
+
+    path = build_ld_store(tmp_path_factory.mktemp("ldwarm"))
+    with Store.open(path, read_only=True) as store:
+        src = _Counting(store)
+        cat = Catalog(src)
+        cat.warm()
+        assert src.queries > 0
+        before = src.queries
+        assert [n.label for n in cat.top_concepts("ldtest")] == ["community", "leadership"]
+        assert cat.index("ldtest", letter="C").total == 2
+        assert cat.collections("ldtest")[0][1] == 2
+        assert cat.hash_members(BASE + "hashdoc") == [BASE + "hashdoc#A", BASE + "hashdoc#B"]
+        assert src.queries == before  # all answered from the warmed lists
+
+
+def test_service_warms_in_the_background(tmp_path_factory):  # type: ignore[no-untyped-def]
+    import threading
+    import time
+
+    path = build_ld_store(tmp_path_factory.mktemp("ldwarm2"))
+    app = make_app(path, GLOSSARY_WARM_CACHES=True)
+    assert app.test_client().get("/api/vocabularies").status_code == 200
+    deadline = time.monotonic() + 30
+    while any(t.name == "catalog-warm" for t in threading.enumerate()):
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    cat = app.extensions["glossary"]["catalog"]
+    assert any(key[1] == "top" for key in cat._cache)

@@ -29,7 +29,9 @@ def build_ld_store(path: Path) -> Path:
 def make_app(store_path: Path, **config: object):  # type: ignore[no-untyped-def]
     from service import create_app
 
+    # No background warm-up in unit tests: each test sees exactly the queries it causes.
     settings: dict[str, object] = {
+        "GLOSSARY_WARM_CACHES": False,
         "TESTING": True,
         "GLOSSARY_STORE": str(store_path),
         "DUMPS_DIR": str(store_path / "dumps-test"),
