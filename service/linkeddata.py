@@ -60,7 +60,7 @@ def catalog() -> Catalog:
     if cat is None or cat.src is not store:
         cat = Catalog(store)
         state["catalog"] = cat
-    if current_app.config.get("GLOSSARY_WARM_CACHES", True):
+    if _warm_enabled():
         version = cat.version()
         if state.get("warmed") != version:
             # Whole-vocabulary lists (seconds on a 36k-concept vocabulary) are built in
@@ -68,6 +68,14 @@ def catalog() -> Catalog:
             state["warmed"] = version
             threading.Thread(target=_warm, args=(cat,), name="catalog-warm", daemon=True).start()
     return cat
+
+
+def _warm_enabled() -> bool:
+    """``GLOSSARY_WARM_CACHES`` (app config, else environment; default on)."""
+    value = current_app.config.get("GLOSSARY_WARM_CACHES")
+    if value is None:
+        value = os.environ.get("GLOSSARY_WARM_CACHES", "1")
+    return str(value).strip().lower() not in ("0", "false", "no", "off", "")
 
 
 def _warm(cat: Catalog) -> None:
