@@ -324,3 +324,54 @@ def test_service_warms_in_the_background(tmp_path_factory):  # type: ignore[no-u
         time.sleep(0.05)
     cat = app.extensions["glossary"]["catalog"]
     assert any(key[1] == "top" for key in cat._cache)
+
+
+def _load_real(tmp_path_factory, vocabularies, name: str, vocab_id: str):  # type: ignore[no-untyped-def]
+    from glossary.store import Store
+
+    path = tmp_path_factory.mktemp(vocab_id)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("GLOSSARY_EMBEDDING_MODEL", "hash")
+        with Store.open(path, read_only=False) as store:
+            store.load([vocabularies / name], vocab_id=vocab_id, allow_invalid=True)
+    return path
+
+
+def test_real_vocabulary_under_its_own_base(tmp_path_factory, vocabularies):  # type: ignore[no-untyped-def]
+    """KNOT Taxonomy (w3id URIs, en + it): served at its own paths when the public base
+    is its w3id prefix, with its Italian labels, mappings and definitions."""
+    path = _load_real(tmp_path_factory, vocabularies, "knot-taxonomy.ttl.gz", "ktx")
+    c = make_app(path, PUBLIC_BASE_URL="http://w3id.org/knot/").test_client()
+    resp = c.get("/taxonomy/digital_archive", headers={"Accept": "text/turtle"})
+    assert resp.status_code == 200
+    store = _parse(resp.data, TTL)
+    assert len(store) > 10
+    html = c.get("/taxonomy/digital_archive?lang=it").get_data(as_text=True)
+    assert 'lang="it">archivio digitale</h1>' in html
+    assert "Related match" in html and "id.loc.gov/authorities/subjects/sh85006913" in html
+    data = c.get(
+        "/api/concepts?lang=it&uri=http%3A%2F%2Fw3id.org%2Fknot%2Ftaxonomy%2Fdigital_archive"
+    )
+    body = data.get_json()
+    assert body["prefLabel"] == "archivio digitale"
+    assert {d["lang"] for d in body["definitions"]} == {"en", "it"}
+    top = c.get("/api/topconcepts?vocab=ktx").get_json()["topConcepts"]
+    assert "digital archive" in [n["prefLabel"] for n in top]
+
+
+@pytest.mark.slow
+def test_gemet_cycles_and_missing_schemes(tmp_path_factory, vocabularies):  # type: ignore[no-untyped-def]
+    """GEMET 3.1 (5,520 concepts, 5 languages): two broader 2-cycles, no skos:inScheme.
+    Breadcrumbs stay finite, the vocabulary page falls back to the roots."""
+    path = _load_real(tmp_path_factory, vocabularies, "gemet-3.1-5lang.ttl.gz", "gemet")
+    c = make_app(path).test_client()
+    for n in ("15132", "15133", "625", "2663"):
+        uri = quote(f"http://www.eionet.europa.eu/gemet/concept/{n}", safe="")
+        page = c.get("/resource?uri=" + uri, headers={"Accept": "text/html"})
+        assert page.status_code == 200
+        data = c.get("/api/concepts?uri=" + uri).get_json()
+        assert data["broader"]
+    vocab = c.get("/vocab/gemet/", headers={"Accept": "text/html"}).get_data(as_text=True)
+    assert vocab.count('class="has-children"') >= 10
+    fr = c.get("/vocab/gemet/index?letter=E&lang=fr").get_data(as_text=True)
+    assert 'lang="fr"' in fr
