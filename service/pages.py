@@ -146,7 +146,16 @@ def render_resource(desc: Description, view: ConceptView, status: int = 200) -> 
         sparql_link=_sparql_link(view.uri),
         schema_org=_schema_org(view, page_url),
         graph=neighbourhood(view, local_url),
-        other=[(_short(p), v) for p, v in view.other],
+        other=[
+            (
+                _short(p),
+                v,
+                pick(desc.labels_of(v), view.lang, [default])
+                if v.__class__.__name__ == "NamedNode"
+                else None,
+            )
+            for p, v in view.other
+        ],
         notes=notes,
         languages=sorted(view.languages, key=lambda x: (x != default, x)),
         default_lang=default,

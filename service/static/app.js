@@ -167,8 +167,8 @@
       });
     }
     const top = rows(groups.broader), bottom = rows(groups.narrower);
-    const side = Math.max(groups.related.length, groups.mapping.length, 1);
-    const topH = top.length * ROW, midH = Math.max(3, side) * ROW, bottomH = bottom.length * ROW;
+    const side = Math.max(groups.related.length, groups.mapping.length);
+    const topH = top.length * ROW, midH = Math.max(1, side) * ROW + 20, bottomH = bottom.length * ROW;
     const H = PAD + topH + (top.length ? 30 : 0) + midH + (bottom.length ? 30 : 0) + bottomH + PAD + 18;
     const cx = W / 2, cy = PAD + topH + (top.length ? 30 : 0) + midH / 2;
     placeRows(top, PAD + ROW / 2);
