@@ -199,6 +199,20 @@ def home() -> Response:
     )
 
 
+@bp.get("/search")
+def search() -> Response:
+    """Search results without JavaScript (the search box's form posts here when no
+    suggestion is picked): label search through the search index of /api/search."""
+    from service.search_api import search_index
+
+    q = (request.args.get("q") or "").strip()
+    if len(q) > 200:
+        raise InputError("the search text is longer than 200 characters", where="q")
+    hits = [h.to_json() for h in search_index().search(q, limit=50)] if q else []
+    html = render_template("search.html", q=q, hits=hits, public_base=public_base())
+    return Response(html, mimetype="text/html")
+
+
 @bp.get("/vocab/<vocab_id>/")
 def vocabulary(vocab_id: str) -> Response:
     cat = catalog()

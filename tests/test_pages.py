@@ -234,3 +234,13 @@ def test_display_language_is_kept_in_links(client):  # type: ignore[no-untyped-d
     assert 'href="/ldtest/community"' in default and "/ldtest/community?lang" not in default
     concept = page(client, "/ldtest/community-led?lang=fr")
     assert 'href="/ldtest/leadership?lang=fr">direction</a>' in concept
+
+
+def test_search_results_page_without_javascript(client):  # type: ignore[no-untyped-def]
+    html = page(client, "/search?q=communi")
+    assert 'href="/ldtest/community-led">community-led</a>' in html
+    assert 'value="communi"' in html  # the box keeps the text
+    assert "No concept matches" in page(client, "/search?q=zzzzzz")
+    escaped = page(client, "/search?q=%3Cb%3E")
+    assert "<b>" not in escaped.split("<main>", 1)[1]
+    assert client.get("/search?q=" + "x" * 300).status_code == 400

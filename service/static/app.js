@@ -90,11 +90,10 @@
     input.addEventListener("keydown", (e) => {
       if (e.key === "ArrowDown" && items.length) { e.preventDefault(); highlight((active + 1) % items.length); }
       else if (e.key === "ArrowUp" && items.length) { e.preventDefault(); highlight((active - 1 + items.length) % items.length); }
-      else if (e.key === "Enter") { e.preventDefault(); go(active >= 0 ? active : 0); }
+      else if (e.key === "Enter" && active >= 0) { e.preventDefault(); go(active); }
       else if (e.key === "Escape") { close(); }
     });
     input.addEventListener("blur", () => setTimeout(close, 150));
-    input.form.addEventListener("submit", (e) => e.preventDefault());
   }
 
   // --- lazily expanded trees --------------------------------------------------------

@@ -175,3 +175,15 @@ def test_vocabulary_tree_expands_lazily(browser, service):  # type: ignore[no-un
     first.locator("ul > li a").first.wait_for(timeout=10_000)
     assert first.locator("ul > li a").count() >= 1
     context.close()
+
+
+def test_enter_without_a_pick_opens_the_results_page(browser, service):  # type: ignore[no-untyped-def]
+    context, page, _ = _page(browser, service)
+    page.goto(service + "/")
+    page.click("#q")
+    page.keyboard.type("content", delay=20)
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert page.url.startswith(service + "/search?q=content")
+    assert page.locator("ul.results a", has_text="Content pillar").count() == 1
+    context.close()
