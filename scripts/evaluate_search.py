@@ -155,8 +155,8 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--max-queries", type=int, default=1500,
                     help="sample this many held-out altLabels per vocabulary (seeded)")  # fmt: skip
-    ap.add_argument("--schemes", default="pref,pref+broader,pref+note,multi,multi+note")
-    ap.add_argument("--alphas", default="0,0.1,0.2,0.4",
+    ap.add_argument("--schemes", default="pref,pref+broader,pref+note,multi,multi+note,multi+notes")
+    ap.add_argument("--alphas", default="0,0.1,0.2",
                     help="weights of the token-overlap label score to try")  # fmt: skip
     ap.add_argument("--rhos", default="0,0.03,0.06,0.1",
                     help="penalties for labels the query subsumes to try")  # fmt: skip

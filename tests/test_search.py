@@ -370,6 +370,12 @@ def test_hnsw_above_threshold_agrees_with_flat(tmp_path: Path) -> None:
     assert flat._vectors[0].index.kind == "flat" and hnsw._vectors[0].index.kind == "hnsw"
     for uri in (E1 + "economics", E1 + "policy"):
         assert uris(flat.related(uri=uri, k=4)) == uris(hnsw.related(uri=uri, k=4))
+    # A rebuild of the unchanged vocabulary reuses the HNSW graph (a hard link).
+    first = next(p for p in search_dir(hnsw_dir).iterdir() if p.is_dir()) / "vectors.hnsw"
+    build_all(store, ["v1"], hnsw_dir, hnsw_threshold=1)
+    manifest = json.loads((search_dir(hnsw_dir) / "v1.json").read_text())
+    second = search_dir(hnsw_dir) / manifest["dir"] / "vectors.hnsw"
+    assert second != first and second.stat().st_ino == first.stat().st_ino
 
 
 def test_other_model_vocabularies_are_not_mixed(index_dir: Path) -> None:

@@ -37,9 +37,11 @@ from glossary.search.records import extract_records
 from glossary.search.vectors import (
     CONCEPTS_FILE,
     HASHES_FILE,
+    HNSW_FILE,
     VECTORS_FILE,
     VectorIndex,
     encode_cached,
+    hnsw_threshold,
 )
 
 FORMAT = 1
@@ -151,8 +153,10 @@ def build_indexes(
         np.save(tmp / HASHES_FILE, hashes, allow_pickle=False)
         np.save(tmp / CONCEPTS_FILE, np.asarray([n for n, _ in pairs], np.int32),
                 allow_pickle=False)  # fmt: skip
-        vindex = VectorIndex.build(vectors, threshold=hnsw_threshold)
-        vindex.save(tmp)
+        vindex = _reuse_hnsw(prev_dir, hashes, tmp, hnsw_threshold)
+        if vindex is None:
+            vindex = VectorIndex.build(vectors, threshold=hnsw_threshold)
+            vindex.save(tmp)
         os.replace(tmp, final)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -171,6 +175,26 @@ def build_indexes(
     keep = {final.name, previous["dir"]} if previous else {final.name}
     _remove_old_generations(base, vocab_id, keep)
     return stats
+
+
+def _reuse_hnsw(
+    prev_dir: Path | None, hashes: np.ndarray, out_dir: Path, threshold: int | None
+) -> VectorIndex | None:
+    """The previous build's HNSW graph, when it indexed exactly these vectors (building
+    one takes tens of seconds; a reload of an unchanged vocabulary should not)."""
+    if prev_dir is None or not (prev_dir / HNSW_FILE).is_file():
+        return None
+    limit = hnsw_threshold() if threshold is None else threshold
+    if len(hashes) < limit:
+        return None
+    old = np.load(prev_dir / HASHES_FILE, allow_pickle=False)
+    if old.shape != hashes.shape or not np.array_equal(old, hashes):
+        return None
+    try:  # a hard link: files are never modified in place, only replaced
+        os.link(prev_dir / HNSW_FILE, out_dir / HNSW_FILE)
+    except OSError:
+        shutil.copyfile(prev_dir / HNSW_FILE, out_dir / HNSW_FILE)
+    return VectorIndex.load(out_dir, np.zeros((0, 0), np.float32))
 
 
 def _remove_old_generations(base: Path, vocab_id: str, keep: set[str]) -> None:

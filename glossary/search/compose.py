@@ -13,10 +13,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from glossary.search.records import ALT, HIDDEN, PREF, ConceptRecord
+from glossary.search.records import ALT, PREF, ConceptRecord
 from glossary.search.text import lang_matches
 
 NOTE_CHARS = 240
+#: At most this many notes (definitions first, then scope notes) get their own vector.
+MAX_NOTES = 4
+NOTE_VECTOR_CHARS = 600
 
 
 def _in_lang(pairs: Sequence[tuple[str, str]], lang: str) -> list[str]:
@@ -34,12 +37,13 @@ def _pref(rec: ConceptRecord, lang: str) -> str | None:
     return rec.pref_label()
 
 
+def _cut(text: str, chars: int) -> str:
+    return text if len(text) <= chars else text[:chars].rsplit(" ", 1)[0]
+
+
 def _note(rec: ConceptRecord, lang: str) -> str | None:
     notes = _in_lang(rec.notes, lang)
-    if not notes:
-        return None
-    note = notes[0]
-    return note if len(note) <= NOTE_CHARS else note[:NOTE_CHARS].rsplit(" ", 1)[0]
+    return _cut(notes[0], NOTE_CHARS) if notes else None
 
 
 class Composer:
@@ -88,29 +92,38 @@ def _s_multi_note(c: Composer, rec: ConceptRecord) -> list[str]:
     return list(dict.fromkeys(texts))
 
 
+def _s_multi_notes(c: Composer, rec: ConceptRecord) -> list[str]:
+    """prefLabel, prefLabel (broader), and each note on its own, without the label:
+    a definition's own words match a paraphrase better than "Label: definition"."""
+    notes = [_cut(n, NOTE_VECTOR_CHARS) for n in _in_lang(rec.notes, c.lang)[:MAX_NOTES]]
+    return list(dict.fromkeys(_s_multi(c, rec) + notes))
+
+
 def _s_all_labels(base: Callable[[Composer, ConceptRecord], list[str]]) -> Callable[
     [Composer, ConceptRecord], list[str]
 ]:  # fmt: skip
     def scheme(c: Composer, rec: ConceptRecord) -> list[str]:
-        texts = base(c, rec) + c.labels(rec, (PREF, ALT, HIDDEN))
+        texts = base(c, rec) + c.labels(rec, (PREF, ALT))
         return list(dict.fromkeys(texts))
 
     return scheme
 
 
-#: name -> function(composer, record) -> texts. "+labels" adds one vector per label
-#: (alternative and hidden ones too) in the embedding language.
+#: name -> function(composer, record) -> texts. "+labels" adds one vector per
+#: preferred and alternative label in the embedding language (hidden labels are
+#: misspellings and the like: matched by label search, not embedded).
 SCHEMES: dict[str, Callable[[Composer, ConceptRecord], list[str]]] = {
     "pref": _s_pref,
     "pref+broader": _s_pref_broader,
     "pref+note": _s_pref_note,
     "multi": _s_multi,
     "multi+note": _s_multi_note,
+    "multi+notes": _s_multi_notes,
 }
 for _name, _fn in list(SCHEMES.items()):
     SCHEMES[_name + "+labels"] = _s_all_labels(_fn)
 
-DEFAULT_SCHEME = "multi+note+labels"
+DEFAULT_SCHEME = "multi+notes+labels"
 
 
 def concept_texts(

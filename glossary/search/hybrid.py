@@ -39,10 +39,11 @@ DEFAULT_RHO = 0.06
 LABEL_CANDIDATES = 100
 
 
-def subsumed(index: SearchIndex, concept: int, qwords: set[str]) -> bool:
+def subsumed(index: SearchIndex, concept: int, qwords: frozenset[str]) -> bool:
     """Are all words of one of the concept's labels in the query, which has more?"""
-    for text, _lang, _kind in index._concept_labels(concept):
-        lw = set(words(fold(text)))
+    lo, hi = index.label_range(concept)
+    for label in range(lo, hi):
+        lw = index.labels.wordset(label)
         if lw and lw < qwords:
             return True
     return False
@@ -68,7 +69,7 @@ def combine(
         for concept, _ in label_best:
             if concept not in candidates:
                 candidates[concept] = index.cosine(qvec, concept)
-    qwords = set(words(fold(q)))
+    qwords = frozenset(words(fold(q)))
     for concept, cos in candidates.items():
         lab = overlap.get(concept, 0.0)
         score = alpha * lab + (1.0 - alpha) * cos

@@ -99,6 +99,7 @@ class SearchIndex:
         self.alpha = DEFAULT_ALPHA
         self.rho = DEFAULT_RHO
         self.labels = LabelIndex.merge([])
+        self._label_start: np.ndarray | None = None
 
     # -- opening ---------------------------------------------------------------------
 
@@ -222,11 +223,17 @@ class SearchIndex:
                 return text
         return sorted(prefs, key=lambda p: (p[1], p[0]))[0][0]
 
+    def label_range(self, concept: int) -> tuple[int, int]:
+        """The global label numbers of a concept's labels (they are contiguous)."""
+        if self._label_start is None:
+            self._label_start = np.searchsorted(
+                self.labels.label_concept, np.arange(len(self.uris) + 1)
+            )
+        return int(self._label_start[concept]), int(self._label_start[concept + 1])
+
     def _concept_labels(self, concept: int) -> list[tuple[str, str, int]]:
         li = self.labels
-        if not hasattr(self, "_label_start"):
-            self._label_start = np.searchsorted(li.label_concept, np.arange(len(self.uris) + 1))
-        lo, hi = int(self._label_start[concept]), int(self._label_start[concept + 1])
+        lo, hi = self.label_range(concept)
         return [(li.label_text[i], li.label_lang[i], int(li.label_kind[i])) for i in range(lo, hi)]
 
     def has_lang(self, concept: int, lang: str) -> bool:
@@ -338,8 +345,10 @@ class SearchIndex:
         lo, hi = int(part.row_start[local]), int(part.row_end[local])
         if hi <= lo:
             return []
-        qvecs = np.asarray(part.vectors[lo:hi], dtype=np.float32)
-        best = self.semantic(qvecs, self._vector_parts(vocab), k + 1)
+        # One query: the centroid of the concept's vectors (its labels, notes, ...).
+        centroid = np.asarray(part.vectors[lo:hi], dtype=np.float32).mean(axis=0)
+        centroid /= max(float(np.linalg.norm(centroid)), 1e-12)
+        best = self.semantic(centroid[None, :], self._vector_parts(vocab), k + 1)
         best.pop(concept, None)
         ranked = sorted(best.items(), key=lambda cs: (-cs[1], self.uris[cs[0]]))
         return [(c, max(0.0, min(1.0, s))) for c, s in ranked[: k * 2]]

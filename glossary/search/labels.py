@@ -101,6 +101,8 @@ class LabelIndex:
         self.entry_label = entry_label
         self.entry_offset = entry_offset
         folded = [fold(t) for t in label_text]
+        self.label_folded = folded
+        self._wordsets: dict[int, frozenset[str]] = {}
         self.label_len = np.array([len(f) for f in folded], dtype=np.int32)
         self.label_words = np.array([max(1, len(words(f))) for f in folded], dtype=np.int32)
         # Static order of labels within a tier: kind, then length, then alphabetical.
@@ -156,6 +158,13 @@ class LabelIndex:
             entry_label.astype(np.int32),
             entry_offset.astype(np.int32),
         )
+
+    def wordset(self, label: int) -> frozenset[str]:
+        """The words of a label (folded), cached."""
+        ws = self._wordsets.get(label)
+        if ws is None:
+            ws = self._wordsets[label] = frozenset(words(self.label_folded[label]))
+        return ws
 
     # -- queries -----------------------------------------------------------------------
 

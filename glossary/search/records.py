@@ -25,7 +25,7 @@ KIND_NAMES = ("prefLabel", "altLabel", "hiddenLabel")
 class ConceptRecord:
     uri: str
     labels: list[tuple[str, str, int]] = field(default_factory=list)  # (text, lang, kind)
-    notes: list[tuple[str, str]] = field(default_factory=list)  # definitions, scope notes
+    notes: list[tuple[str, str]] = field(default_factory=list)  # definitions, then scope notes
     broader: list[str] = field(default_factory=list)
     deprecated: bool = False
 
@@ -89,14 +89,17 @@ def extract_records(ox: Any, graph: str) -> list[ConceptRecord]:
             rec = records.setdefault(uri, ConceptRecord(uri))
             rec.labels.append((text, obj.language or "", kind))
 
-    for prop in ("definition", "scopeNote"):
+    for prop in ("definition", "scopeNote"):  # definitions first; each sorted
+        found: dict[str, list[tuple[str, str]]] = {}
         for quad in _quads(ox, SKOS + prop, g):
             uri = _subject_key(quad.subject)
             obj = quad.object
             if uri in records and isinstance(obj, pyoxigraph.Literal):
                 text = " ".join(obj.value.split())
                 if text:
-                    records[uri].notes.append((text, obj.language or ""))
+                    found.setdefault(uri, []).append((text, obj.language or ""))
+        for uri, notes in found.items():
+            records[uri].notes.extend(sorted(notes))
 
     for quad in _quads(ox, SKOS + "broader", g):
         uri = _subject_key(quad.subject)
@@ -116,6 +119,5 @@ def extract_records(ox: Any, graph: str) -> list[ConceptRecord]:
     out = sorted(records.values(), key=lambda r: r.uri)
     for rec in out:  # deterministic order whatever the store's iteration order
         rec.labels.sort(key=lambda label: (label[2], label[1], label[0]))
-        rec.notes.sort()
         rec.broader.sort()
     return out

@@ -12,8 +12,13 @@ Japanese kana), at every character, so that "艺术" finds "书法艺术".
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from functools import lru_cache
+
+_UNSPACED = re.compile(
+    "[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003ffff]"
+)
 
 
 def _is_unspaced(ch: str) -> bool:
@@ -59,7 +64,14 @@ def word_starts(key: str) -> list[int]:
     >>> word_starts("deja vu"), word_starts("书法艺术")
     ([0, 5], [0, 1, 2, 3])
     """
-    starts: list[int] = []
+    if not _UNSPACED.search(key):  # fast path: words are separated by single spaces
+        starts = [0] if key else []
+        pos = key.find(" ")
+        while pos >= 0:
+            starts.append(pos + 1)
+            pos = key.find(" ", pos + 1)
+        return starts
+    starts = []
     prev = " "
     for i, ch in enumerate(key):
         if ch != " " and (prev == " " or _is_unspaced(ch) or _is_unspaced(prev)):
@@ -70,6 +82,8 @@ def word_starts(key: str) -> list[int]:
 
 def words(key: str) -> list[str]:
     """The words of a folded key (space-separated; each Han/kana character its own word)."""
+    if not _UNSPACED.search(key):
+        return key.split()
     starts = word_starts(key)
     out: list[str] = []
     for n, start in enumerate(starts):
