@@ -522,7 +522,10 @@ class _ParseLog(logging.Handler):
         self._propagate = self._logger.propagate
 
     def emit(self, record: logging.LogRecord) -> None:
-        self.messages.append(record.getMessage().splitlines()[0])
+        # rdflib's message ends with the converter's repr (a memory address): cut it
+        first = record.getMessage().splitlines()[0].split(", Converter=")[0]
+        if first not in self.messages:
+            self.messages.append(first)
 
     def __enter__(self) -> _ParseLog:
         self._logger.addHandler(self)

@@ -30,6 +30,7 @@ EXPECTED: dict[str, tuple[int, dict[str, int]]] = {
     "stw-9.16.ttl.gz": (
         0,
         {
+            "LiteralWellTyped": 0,
             "DeprecatedConceptHasPrefLabel": 1150,
             "ConceptHasPrefLabel": 0,
             "LabelWhitespace": 1000,
@@ -77,9 +78,13 @@ EXPECTED: dict[str, tuple[int, dict[str, int]]] = {
         {"LabelWhitespace": 4, "UndocumentedConcept": 0, "OverlappingPrefLabel": 4},
     ),
     # README: skos:broader points to mrv:Role and the like (33, 10 and 13 dangling targets).
-    "moro-roles.ttl.gz": (0, {"SemanticRelationTargetIsConcept": 33, "TopConceptIsConcept": 1}),
-    "moro-subjects.ttl.gz": (0, {"SemanticRelationTargetIsConcept": 10}),
-    "moro-types.ttl.gz": (0, {"SemanticRelationTargetIsConcept": 13}),
+    # README: ill-typed literal dc:date "18-12-2020"^^xsd:dateTime in each.
+    "moro-roles.ttl.gz": (
+        0,
+        {"SemanticRelationTargetIsConcept": 33, "TopConceptIsConcept": 1, "LiteralWellTyped": 1},
+    ),
+    "moro-subjects.ttl.gz": (0, {"SemanticRelationTargetIsConcept": 10, "LiteralWellTyped": 1}),
+    "moro-types.ttl.gz": (0, {"SemanticRelationTargetIsConcept": 13, "LiteralWellTyped": 1}),
     # README: 77 concepts have neither a broader concept nor top-concept status; 22 of
     # them have narrower or related concepts, so qSKOS does not count them as orphans.
     "write-thesaurus.ttl.gz": (0, {"OrphanConcept": 55, "SchemeIsConceptScheme": 100}),
