@@ -984,9 +984,18 @@ def serialize(triples: Sequence[Any], fmt: Any) -> bytes:
 
     if fmt is RdfFormat.JSONLD:
         return _jsonld(triples)
+    if fmt in (RdfFormat.TURTLE, RdfFormat.RDFXML):
+        triples = _grouped(triples)  # one block per subject, in order of first appearance
     prefixes = _used_prefixes(triples) if fmt in (RdfFormat.TURTLE, RdfFormat.RDFXML) else None
     data: bytes | None = pyoxigraph.serialize(triples, format=fmt.oxigraph, prefixes=prefixes)
     return data or b""
+
+
+def _grouped(triples: Sequence[Any]) -> list[Any]:
+    order: dict[str, int] = {}
+    for t in triples:
+        order.setdefault(str(t.subject), len(order))
+    return sorted(triples, key=lambda t: order[str(t.subject)])
 
 
 def _used_prefixes(triples: Sequence[Any]) -> dict[str, str]:
