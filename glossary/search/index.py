@@ -20,7 +20,7 @@ from glossary.errors import InputError, NotFound, StoreError
 from glossary.search.build import CONCEPTS_JSON, FORMAT, check_vocab_id, search_dir
 from glossary.search.embeddings import Encoder, get_encoder
 from glossary.search.hybrid import DEFAULT_ALPHA, DEFAULT_RHO, combine
-from glossary.search.labels import ENTRIES_FILE, KEYS_FILE, LabelIndex
+from glossary.search.labels import ENTRIES_FILE, FOLDED_FILE, KEYS_FILE, LabelIndex
 from glossary.search.records import KIND_NAMES, PREF
 from glossary.search.text import lang_matches
 from glossary.search.vectors import CONCEPTS_FILE, VECTORS_FILE, VectorIndex
@@ -129,11 +129,13 @@ class SearchIndex:
             for uri in doc.get("deprecated", []):
                 self.deprecated.setdefault(uri, vocab_id)
             keys_text = (gen / KEYS_FILE).read_text(encoding="utf-8")
+            folded_text = (gen / FOLDED_FILE).read_text(encoding="utf-8")
             parts.append({
                 "labels": [(t, lang, kind, concept_base + n) for n, t, lang, kind in doc["labels"]],
                 "concept_vocab": [v] * len(doc["uris"]),
                 "keys": keys_text.split("\n") if keys_text else [],
                 "entries": np.load(gen / ENTRIES_FILE, allow_pickle=False),
+                "folded": folded_text.split("\n") if doc["labels"] else [],
             })  # fmt: skip
             pending.append((v, gen, manifest))
         self.labels = LabelIndex.merge(parts)

@@ -28,6 +28,7 @@ from glossary.search.records import ALT, HIDDEN, PREF, ConceptRecord
 from glossary.search.text import fold, lang_matches, word_starts, words
 
 KEYS_FILE = "label_keys.txt"
+FOLDED_FILE = "label_folded.txt"  # each label folded, one a line, in label order
 ENTRIES_FILE = "label_entries.npy"
 
 EXACT, PREFIX, WORD_PREFIX = 0, 1, 2
@@ -52,15 +53,18 @@ def label_score(tier: int, kind: int, query_len: int, label_len: int) -> float:
 def write_label_files(records: Sequence[ConceptRecord], out_dir: Path) -> None:
     """Write the sorted word-suffix keys of the (non-deprecated) records' labels."""
     entries: list[tuple[str, int, int]] = []
+    folded: list[str] = []
     label_no = 0
     for rec in records:
         for text, _lang, _kind in rec.labels:
             key = fold(text)
+            folded.append(key)
             if key:
                 for start in word_starts(key):
                     entries.append((key[start:], label_no, start))
             label_no += 1
     entries.sort()
+    (out_dir / FOLDED_FILE).write_text("\n".join(folded), encoding="utf-8")
     (out_dir / KEYS_FILE).write_text("\n".join(e[0] for e in entries), encoding="utf-8")
     arr = np.array([(e[1], e[2]) for e in entries], dtype=np.int32).reshape(-1, 2)
     np.save(out_dir / ENTRIES_FILE, arr, allow_pickle=False)
@@ -91,6 +95,7 @@ class LabelIndex:
         keys: list[str],
         entry_label: np.ndarray,
         entry_offset: np.ndarray,
+        label_folded: list[str] | None = None,
     ) -> None:
         self.label_text = label_text
         self.label_lang = label_lang
@@ -100,7 +105,7 @@ class LabelIndex:
         self.keys = keys
         self.entry_label = entry_label
         self.entry_offset = entry_offset
-        folded = [fold(t) for t in label_text]
+        folded = label_folded if label_folded is not None else [fold(t) for t in label_text]
         self.label_folded = folded
         self._wordsets: dict[int, frozenset[str]] = {}
         self.label_len = np.array([len(f) for f in folded], dtype=np.int32)
@@ -128,8 +133,13 @@ class LabelIndex:
         ent_label: list[np.ndarray] = []
         ent_off: list[np.ndarray] = []
         concept_vocab: list[int] = []
+        folded: list[str] | None = []
         for part in parts:
             base = len(label_text)
+            if folded is not None and part.get("folded") is not None:
+                folded.extend(part["folded"])
+            else:
+                folded = None
             for text, lang, kind, concept in part["labels"]:
                 label_text.append(text)
                 label_lang.append(lang)
@@ -157,6 +167,7 @@ class LabelIndex:
             all_keys,
             entry_label.astype(np.int32),
             entry_offset.astype(np.int32),
+            folded if folded is not None and len(folded) == len(label_text) else None,
         )
 
     def wordset(self, label: int) -> frozenset[str]:
