@@ -155,7 +155,8 @@ def bench(name: str, n_queries: int, raw_sample: int) -> None:
         prefixes = [lab[: rng.randint(1, 8)] for lab in rng.sample(labels, n_queries)]
         label_ms = timed(lambda q: index.search(q, limit=10), prefixes)
         print(f"label search: p50 {p50(label_ms):.3f} ms, p95 {p95(label_ms):.3f} ms over "
-              f"{len(prefixes)} prefixes (goal p50 < 5 ms); open {open_s:.2f}s", flush=True)  # fmt: skip
+              f"{len(prefixes)} prefixes (goal p50 < 5 ms); open {open_s:.2f}s",
+              flush=True)  # fmt: skip
 
         queries = [f"{lab} and related topics" if i % 2 else lab.lower()
                    for i, lab in enumerate(rng.sample(labels, n_queries // 3))]  # fmt: skip

@@ -129,8 +129,8 @@ def evaluate(
     parts = index._vector_parts(None)
     overlap_res, embed_res = [], []
     cache = []
-    for q, qv in zip(queries, qvecs, strict=True):
-        sem = index.semantic(qv[None, :], parts, 50)
+    sems = index.semantic(qvecs, parts, 50)  # one batched search; per query as related()
+    for q, qv, sem in zip(queries, qvecs, sems, strict=True):
         ov = index.labels.word_overlap(q)
         ex = index.labels.exact(q)
         cache.append((qv, sem, ov, ex))

@@ -282,20 +282,23 @@ class SearchIndex:
             parts.append(part)
         return parts
 
-    def semantic(self, qvecs: np.ndarray, parts: list[_VocabVectors], n: int) -> dict[int, float]:
-        """Cosine of the best row of each of (about) the ``n`` nearest concepts."""
-        best: dict[int, float] = {}
+    def semantic(
+        self, qvecs: np.ndarray, parts: list[_VocabVectors], n: int
+    ) -> list[dict[int, float]]:
+        """For each query vector: the cosine of the best row of each of (about) the ``n``
+        nearest concepts (max-pooling over a concept's vectors)."""
+        best: list[dict[int, float]] = [{} for _ in range(len(qvecs))]
         for part in parts:
             rows_per = max(1.0, len(part.row_concept) / max(1, len(part.row_start)))
             k = int(n * rows_per) + 8
             scores, rows = part.index.search(qvecs, k)
-            for srow, rrow in zip(scores, rows, strict=True):
+            for out, srow, rrow in zip(best, scores, rows, strict=True):
                 for s, r in zip(srow.tolist(), rrow.tolist(), strict=True):
                     if r < 0:
                         continue
                     c = int(part.row_concept[r])
-                    if s > best.get(c, -2.0):
-                        best[c] = s
+                    if s > out.get(c, -2.0):
+                        out[c] = s
         return best
 
     def cosine(self, qvec: np.ndarray, concept: int) -> float:
@@ -350,7 +353,7 @@ class SearchIndex:
         # One query: the centroid of the concept's vectors (its labels, notes, ...).
         centroid = np.asarray(part.vectors[lo:hi], dtype=np.float32).mean(axis=0)
         centroid /= max(float(np.linalg.norm(centroid)), 1e-12)
-        best = self.semantic(centroid[None, :], self._vector_parts(vocab), k + 1)
+        best = self.semantic(centroid[None, :], self._vector_parts(vocab), k + 1)[0]
         best.pop(concept, None)
         ranked = sorted(best.items(), key=lambda cs: (-cs[1], self.uris[cs[0]]))
         return [(c, max(0.0, min(1.0, s))) for c, s in ranked[: k * 2]]
@@ -358,7 +361,7 @@ class SearchIndex:
     def _related_text(self, q: str, vocab: int | None, k: int) -> list[tuple[int, float]]:
         qvec = self.encoder.encode([q])[0]
         parts = self._vector_parts(vocab)
-        sem = self.semantic(qvec[None, :], parts, max(50, k * 5))
+        sem = self.semantic(qvec[None, :], parts, max(50, k * 5))[0]
         overlap = self.labels.word_overlap(q, vocab=vocab) if self.alpha > 0 else {}
         exact = self.labels.exact(q, vocab=vocab)
         return combine(self, q, qvec, sem, overlap, exact, k * 2, alpha=self.alpha,
