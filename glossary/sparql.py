@@ -127,6 +127,7 @@ class QueryInfo:
     has_dataset: bool  # FROM / FROM NAMED in the query
     first_keyword: str | None
     vendor_extension: str | None = None  # DEFINE pragmas, bif:/sql: functions (Virtuoso)
+    updates: bool = False  # starts like an update (INSERT, LOAD, CLEAR, ...)
 
 
 def inspect_query(text: str) -> QueryInfo:
@@ -140,6 +141,34 @@ def inspect_query(text: str) -> QueryInfo:
     >>> inspect_query('SELECT * { SERVICE <http://x/> { ?s ?p ?o } }').uses_service
     True
     """
+    info = _inspect(text)
+    if "\\u" in text or "\\U" in text:
+        # SPARQL 1.1 (19.2) lets \uXXXX escapes stand anywhere in a query, decoded before
+        # parsing; pyoxigraph decodes them only in strings, other stores everywhere
+        # (SERVIC\u0045). Safety checks count what either reading would see.
+        decoded = _inspect(_CODEPOINT.sub(_decode_codepoint, text))
+        info = QueryInfo(
+            form=info.form,
+            uses_service=info.uses_service or decoded.uses_service,
+            has_dataset=info.has_dataset,
+            first_keyword=info.first_keyword,
+            vendor_extension=info.vendor_extension or decoded.vendor_extension,
+            updates=info.updates or decoded.updates,
+        )
+    return info
+
+
+_CODEPOINT = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
+
+
+def _decode_codepoint(m: re.Match[str]) -> str:
+    try:
+        return chr(int(m.group(1) or m.group(2), 16))
+    except ValueError:  # beyond U+10FFFF: left as it was
+        return m.group(0)
+
+
+def _inspect(text: str) -> QueryInfo:
     stripped, iris = _strip_opaque(text)
     words = [m.group(1).upper() for m in _KEYWORD.finditer(stripped)]
     vendor = None
@@ -159,6 +188,7 @@ def inspect_query(text: str) -> QueryInfo:
         has_dataset="FROM" in words,
         first_keyword=first,
         vendor_extension=vendor,
+        updates=first in _UPDATE_WORDS,
     )
 
 
@@ -179,7 +209,7 @@ def check_query(text: str) -> QueryInfo:
             hint="shorten it (large VALUES blocks are better split into several queries)",
         )
     info = inspect_query(text)
-    if info.form is None and info.first_keyword in _UPDATE_WORDS:
+    if info.form is None and info.updates:
         raise BadQuery(
             "SPARQL updates are refused: this endpoint is read-only",
             hint="load data with `glossary load FILE` on the server instead",

@@ -149,6 +149,10 @@ def test_inspect_query(query: str, form: QueryForm | None, service: bool, datase
         ('SELECT * { ?s ?p ?o FILTER(bif:contains(?o, "x")) }', "bif:"),
         ('PREFIX f: <bif:> SELECT (f:file_to_string("/etc/passwd") AS ?x) {}', "bif:"),
         ("SELECT (sql:x() AS ?x) {}", "sql:"),
+        # \u escapes may stand anywhere (SPARQL 1.1, 19.2): some stores decode them first
+        ("SELECT * { SERVIC\\u0045 <http://127.0.0.1:9/> { ?s ?p ?o } }", "SERVICE"),
+        ("\\u0049NSERT DATA { <a> <b> <c> }", "read-only"),
+        ("SELECT * { ?s \\u0062if:x ?o }", "bif:"),
     ],
 )
 def test_check_query_refuses(query: str, message: str) -> None:
