@@ -60,6 +60,10 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
     for surface in (linkeddata, pages, api, dumps, sparql):
         surface.init_app(app)
+    from service import openapi, reconcile  # /reconcile, /openapi.json
+
+    reconcile.init_app(app)
+    openapi.init_app(app)
 
     @app.after_request
     def _version_header(resp):  # type: ignore[no-untyped-def]
