@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import math
 import os
 import re
 import select
@@ -51,6 +52,9 @@ from glossary.negotiation import choose
 DEFAULT_TIMEOUT = 10.0  # GLOSSARY_SPARQL_TIMEOUT, seconds
 DEFAULT_ROW_LIMIT = 10_000  # GLOSSARY_SPARQL_ROW_LIMIT, rows (or triples)
 DEFAULT_WORKERS = 2  # GLOSSARY_SPARQL_WORKERS, executor subprocesses per service process
+#: Seconds past its time limit after which a worker ends itself if nobody killed it
+#: (the parent died): SIGALRM, whose default action works even inside Rust code.
+BACKSTOP_GRACE = 5
 #: The longest query text accepted (bytes): longer is a mistake or an attack.
 MAX_QUERY_BYTES = 1_000_000
 
@@ -633,6 +637,8 @@ class LocalEngine:
         row_limit = request.row_limit if request.row_limit is not None else self.row_limit
         path = self.snapshot()
         message = request.to_wire(snapshot=str(path) if path else None, row_limit=row_limit)
+        # The worker ends itself this long after starting, should nobody kill it.
+        message["backstop"] = math.ceil(timeout) + BACKSTOP_GRACE
         start = time.monotonic()
         try:
             header, body = self.pool.run(message, timeout)

@@ -21,6 +21,7 @@ one), ``GLOSSARY_SPARQL_TIMEOUT`` (seconds, 10), ``GLOSSARY_SPARQL_ROW_LIMIT`` (
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 from flask import Blueprint, Flask, Response, current_app, render_template, request
@@ -62,6 +63,15 @@ def get_engine(app: Flask | None = None) -> Engine:
     engine: Engine | None = state.get("sparql_engine")
     if engine is not None:
         return engine
+    with state.setdefault("sparql_engine_lock", threading.Lock()):  # threaded workers
+        engine = state.get("sparql_engine")
+        if engine is None:
+            engine = _make_engine(app)
+            state["sparql_engine"] = engine
+    return engine
+
+
+def _make_engine(app: Flask) -> Engine:
     configured = app.config.get("GLOSSARY_SPARQL_ENGINE")
     if configured is not None:
         engine = configured
@@ -81,7 +91,6 @@ def get_engine(app: Flask | None = None) -> Engine:
             row_limit=int(setting("GLOSSARY_SPARQL_ROW_LIMIT", "row_limit")),
             workers=int(setting("GLOSSARY_SPARQL_WORKERS", "workers")),
         )
-    state["sparql_engine"] = engine
     return engine
 
 

@@ -436,6 +436,32 @@ def test_timeout_is_a_clean_503_and_the_service_keeps_answering(
     assert again.status_code == 200
 
 
+def test_an_orphan_worker_ends_itself(store_dir: Path) -> None:
+    """If the parent dies mid-query, nobody kills the worker: its alarm does."""
+    import signal
+    import subprocess
+    import sys
+
+    from glossary.sparql import read_frame, write_frame
+
+    proc = subprocess.Popen([sys.executable, "-m", "glossary.sparql_worker"],
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE)  # fmt: skip
+    assert proc.stdin is not None and proc.stdout is not None
+    req, _ = prepare("ASK { ?s ?p ?o }")
+    write_frame(proc.stdin, {**req.to_wire(snapshot=str(store_dir), row_limit=5), "backstop": 1})
+    header, body = read_frame(proc.stdout.fileno(), time.monotonic() + 10)
+    assert header["ok"] and b"true" in body  # answered in time: the alarm is cancelled
+    time.sleep(1.5)
+    assert proc.poll() is None
+    req, _ = prepare(SLOW)
+    start = time.monotonic()
+    write_frame(proc.stdin, {**req.to_wire(snapshot=str(store_dir), row_limit=5), "backstop": 1})
+    assert proc.wait(timeout=10) == -signal.SIGALRM
+    assert time.monotonic() - start < 3
+    proc.stdin.close()
+    proc.stdout.close()
+
+
 def test_rows_beyond_the_cap_are_cut_and_said_so(client: Any) -> None:
     q = f"SELECT ?c WHERE {{ ?c <{SKOS}prefLabel> ?l }} ORDER BY ?c"
     resp = client.get("/sparql", query_string={"query": q})
