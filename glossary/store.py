@@ -45,7 +45,6 @@ import datetime as _dt
 import errno
 import fcntl
 import hashlib
-import importlib
 import json
 import logging
 import os
@@ -633,17 +632,11 @@ class Store:
                 )
 
     def _validate(self, src: _Source) -> Any:
-        from glossary.rdfconv import to_rdflib
+        # The triples are validated as parsed (pyoxigraph), with no rdflib copy.
+        from glossary.validate import validate_triples, validation_steps
 
-        try:
-            validator = importlib.import_module("glossary.validate")
-        except ImportError as exc:  # the validator is a separate part of the core
-            raise StoreError(f"the validator is not available ({exc})") from None
-        steps = validator.validation_steps()
-        with Progress(f"validating {src.vocab_id}", total=steps + 1) as progress:
-            graph = to_rdflib(src.triples)
-            progress.advance()
-            return validator.validate_graph(graph, on_step=lambda _name: progress.advance())
+        with Progress(f"validating {src.vocab_id}", total=validation_steps()) as progress:
+            return validate_triples(src.triples, on_step=lambda _name: progress.advance())
 
     def _load_sources(
         self, sources: list[_Source], *, replace: bool, allow_invalid: bool, lock_wait: float,
