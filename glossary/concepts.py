@@ -665,9 +665,21 @@ def broader_paths(
     ]
 
 
-def children(src: Source, uri: str, lang: str, fallbacks: Sequence[str] = ()) -> list[TreeNode]:
-    """The narrower concepts of ``uri``, each saying whether it has children."""
-    return _tree_nodes(src.select(named_query("concept_children"), uri=_nn(uri)), lang, fallbacks)
+def children(
+    src: Source,
+    uri: str,
+    lang: str,
+    fallbacks: Sequence[str] = (),
+    graphs: Sequence[str] | None = None,
+) -> list[TreeNode]:
+    """The narrower concepts of ``uri``, each saying whether it has children; only
+    those stated in ``graphs`` (vocabulary graphs) when given."""
+    query = named_query("concept_children")
+    if graphs is None:
+        rows = src.select(query, uri=_nn(uri))
+    else:  # the store's select takes the graphs that make the default graph
+        rows = src.select(query, graphs=list(graphs), uri=_nn(uri))
+    return _tree_nodes(rows, lang, fallbacks)
 
 
 # --- the catalogue: vocabulary-wide lists, cached per store version ----------------
@@ -830,9 +842,11 @@ class Catalog:
     def children(
         self, uri: str, lang: str | None = None, vocab_id: str | None = None
     ) -> list[TreeNode]:
+        """Narrower concepts of ``uri``; with ``vocab_id``, only that vocabulary's."""
         vocab = self.vocabulary(vocab_id) if vocab_id else None
         default = self.default_lang(vocab)
-        return children(self.src, uri, _check_lang(lang) or default, [default])
+        graphs = [vocab.graph] if vocab is not None else None
+        return children(self.src, uri, _check_lang(lang) or default, [default], graphs)
 
     def collections(self, vocab_id: str, lang: str | None = None) -> list[tuple[Ref, int]]:
         vocab = self.vocabulary(vocab_id)

@@ -125,3 +125,12 @@ def test_children_and_top_concepts(client):  # type: ignore[no-untyped-def]
     # a vocabulary without top concepts stated falls back to its roots
     roots = get(client, "/api/topconcepts?vocab=hashvocab")
     assert [n["prefLabel"] for n in roots["topConcepts"]] == ["first hash concept"]
+
+
+def test_children_of_one_vocabulary(client):  # type: ignore[no-untyped-def]
+    uri = quote(LD + "community", safe="")
+    mine = get(client, f"/api/children?vocab=ldtest&uri={uri}")
+    assert len(mine["children"]) == 3
+    other = get(client, f"/api/children?vocab=hashvocab&uri={uri}")
+    assert other["children"] == []
+    get(client, f"/api/children?vocab=nope&uri={uri}", 404)
