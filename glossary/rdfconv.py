@@ -1,13 +1,11 @@
-"""Fast RDF parsing with pyoxigraph, and conversion between pyoxigraph and rdflib terms.
+"""Conversion between pyoxigraph and rdflib terms.
 
-The store parses with pyoxigraph (Rust, about 10 times faster than rdflib) and hands
-the validator an rdflib graph built from the parsed triples, so a file is parsed once.
-File reading (gzip, format detection) stays in :mod:`glossary.rdfio`.
+Files are parsed once, by pyoxigraph (:mod:`glossary.rdfio`); code that needs rdflib
+(pySHACL, rdflib's serialisers) gets a converted graph from here.
 """
 
 from __future__ import annotations
 
-import io
 import logging
 import warnings
 from collections.abc import Iterable
@@ -26,40 +24,11 @@ XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 RDF_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
 
 
-def parse_bytes(
-    data: bytes, fmt: RdfFormat, *, where: str, base_iri: str | None = None
-) -> list[pyoxigraph.Triple]:
-    """Parse ``data`` into triples; a dataset's named graphs are flattened into one graph.
-
-    Blank nodes are renamed to fresh ids, so two files (or two vocabularies) never
-    share a blank node by accident. A syntax error becomes :class:`InputError` naming
-    ``where`` and the line.
-    """
-    import pyoxigraph
-
-    try:
-        return [
-            pyoxigraph.Triple(q.subject, q.predicate, q.object)
-            for q in pyoxigraph.parse(
-                io.BytesIO(data), format=fmt.oxigraph, base_iri=base_iri, rename_blank_nodes=True
-            )
-        ]
-    except SyntaxError as exc:
-        line = exc.lineno
-        raise InputError(
-            f"not valid {fmt.label}: {exc.msg or exc}",
-            where=f"{where}:{line}" if line else where,
-            hint=f"fix the syntax there (it was read as {fmt.label})",
-        ) from None
-    except ValueError as exc:  # pyoxigraph: e.g. an unsupported feature of the format
-        raise InputError(f"not valid {fmt.label}: {exc}", where=where) from None
-
-
 def parse_file(path: Path, fmt: RdfFormat | None = None) -> tuple[list[pyoxigraph.Triple], bytes]:
     """Parse one file (gzip looked through); returns the triples and the raw content."""
     fmt = rdfio.detect_format(path, fmt)
     data = rdfio.read_bytes(path)
-    return parse_bytes(data, fmt, where=str(path), base_iri=path.resolve().as_uri()), data
+    return rdfio.parse_bytes(data, fmt, where=str(path), base_iri=path.resolve().as_uri()), data
 
 
 def term_to_rdflib(term: Any) -> Any:

@@ -1,7 +1,7 @@
 """Reading RDF files in any supported syntax, gzipped or not, with clear errors.
 
-Two readers share one format detection: :func:`read_graph` (an rdflib graph, for
-validation and small files) and :func:`read_quads` (pyoxigraph, fast, for loading).
+Every file is parsed once, by pyoxigraph (:func:`read_triples`, :func:`parse_bytes`);
+:func:`read_graph` converts the result for code that needs rdflib (pySHACL).
 """
 
 from __future__ import annotations
@@ -10,12 +10,13 @@ import gzip
 import io
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from glossary.errors import InputError
 from glossary.formats import RdfFormat
 
 if TYPE_CHECKING:
+    import pyoxigraph
     import rdflib
 
 _SUPPORTED = ", ".join(f".{e}" for f in RdfFormat for e in f.extensions)
@@ -57,58 +58,64 @@ def read_bytes(path: Path) -> bytes:
     return data
 
 
-def _syntax_error(path: Path, fmt: RdfFormat, exc: BaseException) -> InputError:
-    line = getattr(exc, "lineno", None) or getattr(exc, "lines", None)
-    where = f"{path}:{line}" if isinstance(line, int) else str(path)
-    msg = getattr(exc, "msg", None) or str(exc)
-    return InputError(
-        f"not valid {fmt.label}: {msg}",
-        where=where,
-        hint=f"fix the syntax there; the file was read as {fmt.label} because of its name",
-    )
+def parse_bytes(
+    data: bytes, fmt: RdfFormat, *, where: str, base_iri: str | None = None
+) -> list[pyoxigraph.Triple]:
+    """Parse ``data`` with pyoxigraph; a dataset's named graphs are flattened into one graph.
 
+    Blank nodes are renamed to fresh ids, so two files (or two vocabularies) never
+    share a blank node by accident. A syntax error becomes :class:`InputError` naming
+    ``where`` and the line.
 
-def read_graph(path: Path, fmt: RdfFormat | None = None) -> rdflib.Graph:
-    """Parse one file into an rdflib graph (datasets are flattened into one graph)."""
-    import rdflib
-
-    fmt = detect_format(path, fmt)
-    data = read_bytes(path)
-    try:
-        if fmt.is_dataset:
-            # Datasets are flattened through pyoxigraph: rdflib's own TriG/N-Quads
-            # parsers go through its deprecated Dataset API.
-            import pyoxigraph
-
-            quads = pyoxigraph.parse(
-                io.BytesIO(data), format=fmt.oxigraph, base_iri=path.resolve().as_uri()
-            )
-            triples = (pyoxigraph.Triple(q.subject, q.predicate, q.object) for q in quads)
-            nt = pyoxigraph.serialize(triples, format=pyoxigraph.RdfFormat.N_TRIPLES)
-            graph = rdflib.Graph()
-            graph.parse(data=nt, format="nt")
-            return graph
-        graph = rdflib.Graph()
-        graph.parse(data=data, format=fmt.rdflib_name, publicID=path.resolve().as_uri())
-        return graph
-    # rdflib raises many unrelated types for bad input (SyntaxError subclasses,
-    # ValueError, json errors, SAX errors): all of them mean "unreadable input".
-    except Exception as exc:  # noqa: BLE001
-        raise _syntax_error(path, fmt, exc) from None
-
-
-def read_quads(path: Path, fmt: RdfFormat | None = None) -> Iterator[Any]:
-    """Parse one file with pyoxigraph, yielding ``pyoxigraph.Quad`` objects.
-
-    Fast (Rust), streaming; syntax errors become :class:`InputError` with the line.
+    >>> ts = parse_bytes(b'<http://e/a> <http://e/b> "c"@en .', RdfFormat.NTRIPLES, where="x")
+    >>> ts[0].object
+    <Literal value=c language=en>
     """
     import pyoxigraph
 
+    try:
+        return [
+            pyoxigraph.Triple(q.subject, q.predicate, q.object)
+            for q in pyoxigraph.parse(
+                io.BytesIO(data),
+                format=fmt.oxigraph,
+                base_iri=base_iri,
+                rename_blank_nodes=True,
+                lenient=True,
+            )
+        ]
+    except SyntaxError as exc:
+        line = exc.lineno
+        raise InputError(
+            f"not valid {fmt.label}: {exc.msg or exc}",
+            where=f"{where}:{line}" if line else where,
+            hint=f"fix the syntax there (it was read as {fmt.label})",
+        ) from None
+    except ValueError as exc:  # pyoxigraph: e.g. an unsupported feature of the format
+        raise InputError(f"not valid {fmt.label}: {exc}", where=where) from None
+
+
+def read_triples(path: Path, fmt: RdfFormat | None = None) -> list[pyoxigraph.Triple]:
+    """Parse one file (any supported syntax, gzip looked through) into pyoxigraph triples."""
     fmt = detect_format(path, fmt)
     data = read_bytes(path)
-    try:
-        yield from pyoxigraph.parse(
-            io.BytesIO(data), format=fmt.oxigraph, base_iri=path.resolve().as_uri()
-        )
-    except SyntaxError as exc:
-        raise _syntax_error(path, fmt, exc) from None
+    return parse_bytes(data, fmt, where=str(path), base_iri=path.resolve().as_uri())
+
+
+def read_quads(path: Path, fmt: RdfFormat | None = None) -> Iterator[pyoxigraph.Quad]:
+    """The file's triples as ``pyoxigraph.Quad`` objects in the default graph."""
+    import pyoxigraph
+
+    for t in read_triples(path, fmt):
+        yield pyoxigraph.Quad(t.subject, t.predicate, t.object)
+
+
+def read_graph(path: Path, fmt: RdfFormat | None = None) -> rdflib.Graph:
+    """Parse one file into an rdflib graph (datasets are flattened into one graph).
+
+    Parsed by pyoxigraph (several times faster than rdflib's parsers, and one
+    behaviour for every syntax), then converted.
+    """
+    from glossary.rdfconv import to_rdflib
+
+    return to_rdflib(read_triples(path, fmt))

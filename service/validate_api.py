@@ -82,7 +82,8 @@ def validate() -> Response:
         raise InputError("the body is empty", where="request body",
                          hint=f"send the RDF to validate, as {fmt.label}")  # fmt: skip
 
-    from glossary.rdfconv import parse_bytes, to_rdflib
+    from glossary.rdfconv import to_rdflib
+    from glossary.rdfio import parse_bytes
 
     triples = parse_bytes(data, fmt, where="request body", base_iri=request.base_url)
     try:

@@ -4,7 +4,7 @@ import pytest
 
 from glossary.errors import InputError
 from glossary.formats import RdfFormat, ResultFormat
-from glossary.rdfio import detect_format, read_graph, read_quads
+from glossary.rdfio import detect_format, read_graph, read_quads, read_triples
 
 
 @pytest.mark.parametrize(
@@ -57,3 +57,10 @@ def test_read_graph_trig_under_warnings_as_errors(tmp_path):
     path = tmp_path / "d.trig"
     path.write_bytes(b"@prefix ex: <http://e/> .\nex:g { ex:a ex:b ex:c . }\nex:x ex:y ex:z .\n")
     assert len(read_graph(path)) == 2
+
+
+def test_reader_is_lenient_on_language_tags_so_the_validator_can_report_them(tmp_path):
+    path = tmp_path / "tags.ttl"
+    path.write_bytes(b'<http://e/a> <http://e/b> "c"@abcdefghij .\n')
+    (triple,) = read_triples(path)
+    assert triple.object.language == "abcdefghij"

@@ -221,18 +221,13 @@ def test_validate_triples_gives_the_same_results_as_validate_graph() -> None:
     """The pyoxigraph-native entry point (for the store) agrees on every fixture."""
     checked = 0
     for path in sorted(SUITE.glob("*/*.ttl")):
-        if path.name == "ill-formed-language-tag.ttl":
-            # pyoxigraph refuses ill-formed tags while parsing: unreadable input there
-            with pytest.raises(InputError):
-                list(read_quads(path))
-            continue
         want = validate_graph(rdflib.Graph().parse(path, format="turtle"))
         got = validate_triples(read_quads(path))
         assert [(r.shape, r.focus_node, r.path, r.value) for r in got.results] == [
             (r.shape, r.focus_node, r.path, r.value) for r in want.results
         ], path.name
         checked += 1
-    assert checked >= 40
+    assert checked >= 41  # ill-formed language tags too: the reader is lenient
     # and the pySHACL engine is reachable from it (it builds an rdflib graph)
     reference = validate_triples(read_quads(TWO_PREFLABELS), engine="pyshacl")
     assert reference.count("gls:PrefLabelUniquePerLanguage") == 1
