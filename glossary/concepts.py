@@ -18,11 +18,10 @@ import unicodedata
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any, Protocol
 
-from glossary.config import queries_dir
 from glossary.errors import InputError, NotFound
+from glossary.queries import named_query
 
 GRAPH_PREFIX = "urn:x-glossary:vocab:"
 
@@ -88,12 +87,6 @@ class Source(Protocol):
     def select(self, query: str, **bindings: Any) -> list[dict[str, Any]]: ...
 
     def construct(self, query: str, **bindings: Any) -> list[Any]: ...
-
-
-@lru_cache(maxsize=64)
-def named_query(name: str) -> str:
-    """The text of ``ontology/queries/<name>.rq``."""
-    return (queries_dir() / f"{name}.rq").read_text(encoding="utf-8")
 
 
 def scheme_info(src: Source, graph: str) -> dict[str, dict[str, Any]]:

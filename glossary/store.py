@@ -58,9 +58,9 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, cast
 
-from glossary import config
 from glossary.errors import GlossaryError, InputError, NotFound, StoreError, ValidationFailed
 from glossary.progress import Progress
+from glossary.queries import named_query
 
 if TYPE_CHECKING:
     import pyoxigraph
@@ -117,24 +117,6 @@ def check_vocab_id(vocab_id: str) -> str:
             "letter or digit (e.g. stw-9-16)",
         )
     return vocab_id
-
-
-def named_query(name: str) -> str:
-    """The text of ``ontology/queries/<name>.rq``."""
-    path = config.queries_dir() / f"{name}.rq"
-    try:
-        return _QUERY_CACHE[path]
-    except KeyError:
-        pass
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise StoreError(f"named query {name!r} is missing", where=str(path)) from None
-    _QUERY_CACHE[path] = text
-    return text
-
-
-_QUERY_CACHE: dict[Path, str] = {}
 
 
 @dataclass(frozen=True)

@@ -45,7 +45,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def write_csv(store: Store, out: IO[str], vocab_id: str | None) -> int:
     """One row per concept: ``uri, vocab, prefLabel@<lang>..., broader`` (space-separated
     IRIs). Returns the number of rows."""
-    from glossary.store import named_query
+    from glossary.queries import named_query
 
     vocabs = [store.vocabulary(vocab_id)] if vocab_id else store.vocabularies()
     langs: list[str] = []
