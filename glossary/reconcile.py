@@ -9,8 +9,11 @@ Candidates come from the search indexes (:class:`glossary.search.SearchIndex`):
   label match scores 100 for a preferred label, 90 for an alternative label, 80 for a
   hidden label; a label that merely starts with the query (or has a word that does)
   scores at most 68;
+* a label spelled almost like the query (difflib's similarity at least 0.75 between
+  the folded strings; candidates from the label index for the query's first three
+  letters and its first half): at most 70, so "communitty led" finds "Community-led";
 * the hybrid related-terms search (embeddings + FAISS + word overlap), so a paraphrase
-  or a misspelling still finds its concept: at most 60.
+  still finds its concept: at most 60.
 
 A candidate is a ``match`` (OpenRefine may link it without asking) only when its
 preferred label equals the query (folded), no other candidate has an exact label
@@ -53,6 +56,8 @@ MAX_QUERY_CHARS = 500
 SCORE_PREF, SCORE_ALT, SCORE_HIDDEN = 100.0, 90.0, 80.0
 PARTIAL_LABEL_MAX = 80.0  # times the label index's score (at most 0.85 for a prefix)
 SEMANTIC_MAX = 60.0  # times the hybrid related-terms score (0..1)
+SPELLING_MAX = 70.0  # times the edit similarity of a label spelled almost like the query
+SPELLING_MIN = 0.75  # the least similarity that counts as a misspelling
 MISMATCH_FACTOR = 0.6
 
 #: Properties of a concept the data extension returns: id -> (name, SKOS property,
@@ -414,6 +419,9 @@ class Reconciler:
                     cand = _Scored(concept, round(hit.score * PARTIAL_LABEL_MAX, 2))
                 if concept not in found or found[concept].score < cand.score:
                     found[concept] = cand
+            for concept, score in self._misspelt(key, lang, vocab, MAX_LIMIT):
+                if concept not in found or found[concept].score < score:
+                    found[concept] = _Scored(concept, score, source="spelling")
             for hit in self.index.related(
                 q=q.query, k=min(MAX_LIMIT, q.limit * 2), vocab=vocab, lang=lang
             ):
@@ -455,6 +463,7 @@ class Reconciler:
                 {"id": "exact_label", "value": s.exact is not None},
                 {"id": "exact_prefLabel", "value": s.exact == "prefLabel"},
                 {"id": "by_meaning", "value": s.source == "meaning"},
+                {"id": "by_spelling", "value": s.source == "spelling"},
             ]
             features += [{"id": f"property_{pid}", "value": ok} for pid, ok in s.features.items()]
             out.append(
@@ -471,6 +480,29 @@ class Reconciler:
                 )
             )
         return out
+
+    def _misspelt(
+        self, key: str, lang: str | None, vocab: str | None, want: int
+    ) -> list[tuple[int, float]]:
+        """Concepts with a label spelled almost like ``key`` ("communitty led" for
+        "Community-led"): label-index hits for the query's first half, kept when their
+        edit similarity (difflib's ratio) to the whole query is at least SPELLING_MIN.
+        Candidates come from its first three letters and its first half, so a slip
+        after them is found, one in them is not."""
+        from difflib import SequenceMatcher
+
+        if len(key) < 5:
+            return []
+        best: dict[int, float] = {}
+        for head in sorted({key[:3], key[: len(key) // 2]}):
+            for hit in self.index.search(head, lang=lang, vocab=vocab, limit=want):
+                if hit.matched_label is None:
+                    continue
+                ratio = SequenceMatcher(None, key, fold(hit.matched_label)).ratio()
+                if SPELLING_MIN <= ratio < 1.0:
+                    concept = self.index.concept_id(hit.uri)
+                    best[concept] = max(best.get(concept, 0.0), round(ratio * SPELLING_MAX, 2))
+        return list(best.items())
 
     def _view(self, concept: int, lang: str | None) -> ConceptView | None:
         uri = self.index.uris[concept]

@@ -214,6 +214,17 @@ def test_fuzzy_candidates_score_lower_and_never_match(client) -> None:  # type: 
     assert scores == sorted(scores, reverse=True)
 
 
+def test_misspelt_labels_are_found_below_exact_ones(client) -> None:  # type: ignore[no-untyped-def]
+    for q, want in (("communitty led", "community-led"), ("Comunity", "community"),
+                    ("progamming", "programming")):  # fmt: skip
+        (top, *_) = results(client, {"query": q})
+        assert top["id"] == COMMUNITY + want, q
+        assert 50 <= top["score"] <= 70 and top["match"] is False
+        assert {"id": "by_spelling", "value": True} in top["features"]
+    (top, *_) = results(client, {"query": "cofee shop"})  # an alternative label, misspelt
+    assert top["id"] == R + "cafe" and top["match"] is False
+
+
 def test_batch_by_get_and_limit(client) -> None:  # type: ignore[no-untyped-def]
     queries = {
         f"q{i}": {"query": q, "limit": 2}
@@ -477,3 +488,22 @@ def test_extend_community_glossary_hierarchy(client) -> None:  # type: ignore[no
 def test_schemas_reject_invalid_examples(name: str, bad: Any) -> None:
     with pytest.raises(jsonschema.ValidationError):
         schema(name).validate(bad)
+
+
+@pytest.mark.slow
+def test_paraphrases_with_the_real_model(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With the real embedding model, a paraphrase finds its concept (never as a match)."""
+    from glossary.cli.serve import prepare_store
+    from service import create_app
+
+    monkeypatch.delenv("GLOSSARY_EMBEDDING_MODEL", raising=False)
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    prepare_store(tmp_path)
+    client = create_app({"TESTING": True, "GLOSSARY_STORE": str(tmp_path),
+                         "GLOSSARY_WARM_CACHES": False}).test_client()  # fmt: skip
+    for q, want in (("managing relationships with customers", "customer-relationship-management"),
+                    ("voting where support grows over time", "conviction-voting")):  # fmt: skip
+        res = results(client, {"query": q, "limit": 3})
+        assert res[0]["id"] == COMMUNITY + want, (q, res)
+        assert not res[0]["match"] and res[0]["score"] <= 60
+        assert {"id": "by_meaning", "value": True} in res[0]["features"]
