@@ -89,6 +89,22 @@ QUERY_PROPS: dict[str, str] = {
 }
 _PROP_ALIASES = {SKOS + p: p for p in ("broader", "inScheme", "notation")}
 
+#: The texts that describe a candidate, by kind (0 definition, 1 scope note). A trusted
+#: query of this module: the concept goes in as the bound term ?c, never as text.
+#: Definitions are plain literals, or nodes with rdf:value (attributed definitions:
+#: skos:definition or gl:hasDefinition); some vocabularies (GEMET) hold theirs in
+#: skos:scopeNote, the fallback.
+DESCRIPTION_QUERY = """
+PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
+PREFIX gl: <https://w3id.org/semantic-glossary/ontology#>
+SELECT ?c ?kind ?text WHERE {
+  { ?c skos:definition ?text FILTER(isLiteral(?text)) BIND(0 AS ?kind) }
+  UNION { ?c skos:definition|gl:hasDefinition ?n . ?n rdf:value ?text BIND(0 AS ?kind) }
+  UNION { ?c skos:scopeNote ?text FILTER(isLiteral(?text)) BIND(1 AS ?kind) }
+}
+"""
+
 
 # --- parsing queries ---------------------------------------------------------------
 
@@ -451,7 +467,6 @@ class Reconciler:
         exact = [s for s in ranked if s.exact is not None and all(s.features.values())]
         out: list[Candidate] = []
         for s in ranked[: q.limit]:
-            view = view_of(s.concept)
             uri = self.index.uris[s.concept]
             is_match = (
                 s.exact == "prefLabel"
@@ -469,12 +484,10 @@ class Reconciler:
             out.append(
                 Candidate(
                     id=uri,
-                    name=view.pref_label
-                    if view is not None
-                    else (self.index.pref_label(s.concept, lang) or uri),
+                    name=self.index.pref_label(s.concept, lang) or uri,
                     score=s.score,
                     match=is_match,
-                    description=self._describe_line(view),
+                    description=self.description(uri, lang),
                     types=self._types_of(s.concept),
                     features=features,
                 )
@@ -518,18 +531,26 @@ class Reconciler:
             out.append(t)
         return out
 
-    @staticmethod
-    def _describe_line(view: ConceptView | None) -> str | None:
-        if view is None:
+    def description(self, uri: str, lang: str | None) -> str | None:
+        """A line to tell candidates apart: the definition in ``lang`` (else untagged,
+        else English, else any), else a scope note. One small query, not a description
+        of the whole concept (a candidate list is shown before anyone looks closer)."""
+        from glossary.concepts import _nn
+
+        rows = self.catalog.src.select(DESCRIPTION_QUERY, c=_nn(uri))
+        texts = [(int(r["kind"].value), getattr(r["text"], "language", None) or "",
+                  r["text"].value) for r in rows]  # fmt: skip
+        if not texts:
             return None
-        for d in view.definitions:
-            if d.lang == view.lang or not d.lang:
-                return _short(d.text)
-        if view.definitions:
-            return _short(view.definitions[0].text)
-        if view.broader:
-            return "narrower than " + ", ".join(b.label for b in view.broader[:3])
-        return None
+        wanted = [lang or "en", "", "en"]
+
+        def rank(t: tuple[int, str, str]) -> tuple[int, int, str]:
+            tag = t[1].lower()
+            pos = next((i for i, w in enumerate(wanted) if tag == w or
+                        (w and tag.startswith(w + "-"))), len(wanted))  # fmt: skip
+            return (t[0], pos, t[2])
+
+        return _short(min(texts, key=rank)[2])
 
     def labels_of(self, uri: str) -> list[str]:
         """Every label (any kind, any language) of an indexed concept, folded."""
