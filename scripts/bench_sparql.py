@@ -15,8 +15,9 @@ In one run, on the same data (STW, 116k triples, by default):
    bounded by time and count, in alternated slices (so both see the same machine
    load); prints throughput, p50 and p99, and the service/Oxigraph ratio;
 4. answers the same queries with rdflib's SPARQL engine, in-process on the parsed
-   graph (sequentially, bounded by time, in slices alternated with the service at one
-   client), and prints the service's throughput over rdflib's, and per query kind;
+   graph (sequentially, bounded by time, in slices alternated with the service and
+   Oxigraph at one client), and prints the service's throughput over rdflib's, and the
+   median per query kind;
 5. measures the executor pool's overhead per query: ``LocalEngine.execute`` against
    the same query run and serialised in-process with pyoxigraph.
 
@@ -434,7 +435,7 @@ def main() -> int:
 
         print(
             f"\nrdflib (in-process, sequential; parse {rdflib_runner.parse_time:.1f} s), "
-            f"alternated with the service at 1 client, {args.rdflib_seconds:g} s each:"
+            f"alternated with the service and oxigraph at 1 client, {args.rdflib_seconds:g} s each:"
         )
         print(f"  service {svc_one.throughput:.2f} req/s ({len(svc_one.latencies)} queries), "
               f"oxigraph {ox_one.throughput:.2f} req/s ({len(ox_one.latencies)} queries), "
