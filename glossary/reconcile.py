@@ -98,7 +98,7 @@ DESCRIPTION_QUERY = """
 PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
 PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
 PREFIX gl: <https://w3id.org/semantic-glossary/ontology#>
-SELECT ?c ?kind ?text WHERE {
+SELECT ?c ?kind ?text ?n WHERE {
   { ?c skos:definition ?text FILTER(isLiteral(?text)) BIND(0 AS ?kind) }
   UNION { ?c skos:definition|gl:hasDefinition ?n . ?n rdf:value ?text BIND(0 AS ?kind) }
   UNION { ?c skos:scopeNote ?text FILTER(isLiteral(?text)) BIND(1 AS ?kind) }
@@ -538,19 +538,22 @@ class Reconciler:
         from glossary.concepts import _nn
 
         rows = self.catalog.src.select(DESCRIPTION_QUERY, c=_nn(uri))
+        from glossary.concepts import _natural
+
         texts = [(int(r["kind"].value), getattr(r["text"], "language", None) or "",
-                  r["text"].value) for r in rows]  # fmt: skip
+                  r["n"].value if "n" in r else "", r["text"].value) for r in rows]  # fmt: skip
         if not texts:
             return None
         wanted = [lang or "en", "", "en"]
 
-        def rank(t: tuple[int, str, str]) -> tuple[int, int, str]:
+        def rank(t: tuple[int, str, str, str]) -> tuple[int, int, bool, list[Any], str]:
             tag = t[1].lower()
             pos = next((i for i, w in enumerate(wanted) if tag == w or
                         (w and tag.startswith(w + "-"))), len(wanted))  # fmt: skip
-            return (t[0], pos, t[2])
+            # attributed definitions first, in their own order (#definition-1, -2, ...)
+            return (t[0], pos, not t[2], _natural(t[2]), t[3])
 
-        return _short(min(texts, key=rank)[2])
+        return _short(min(texts, key=rank)[3])
 
     def labels_of(self, uri: str) -> list[str]:
         """Every label (any kind, any language) of an indexed concept, folded."""

@@ -128,6 +128,7 @@ def test_limits_are_documented_as_the_code_enforces_them() -> None:
     from glossary.reconcile import MAX_LIMIT
     from glossary.search import MAX_LIMIT as SEARCH_MAX
     from service.api import MAX_LIMIT as TREE_MAX
+    from service.linkeddata import MAX_URI
     from service.search_api import MAX_OFFSET, MAX_Q
 
     spec = load_spec()
@@ -146,4 +147,5 @@ def test_limits_are_documented_as_the_code_enforces_them() -> None:
     assert query_param("/api/search", "q")["maxLength"] == MAX_Q
     assert query_param("/api/related", "k")["maximum"] == SEARCH_MAX
     assert params["TreeLimit"]["schema"]["maximum"] == TREE_MAX
+    assert spec["components"]["schemas"]["AbsoluteUri"]["maxLength"] == MAX_URI
     assert MAX_LIMIT == SEARCH_MAX  # reconciliation limits follow the search index's

@@ -221,6 +221,8 @@ def test_misspelt_labels_are_found_below_exact_ones(client) -> None:  # type: ig
         assert top["id"] == COMMUNITY + want, q
         assert 50 <= top["score"] <= 70 and top["match"] is False
         assert {"id": "by_spelling", "value": True} in top["features"]
+        if want == "community-led":  # the first of its attributed definitions, as its page
+            assert top["description"].startswith("Community being prioritised")
     (top, *_) = results(client, {"query": "cofee shop"})  # an alternative label, misspelt
     assert top["id"] == R + "cafe" and top["match"] is False
 
