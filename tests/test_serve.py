@@ -29,7 +29,9 @@ def free_port() -> int:
 
 
 class Server:
-    def __init__(self, store: Path, log: Path, workers: int = 2) -> None:
+    def __init__(
+        self, store: Path, log: Path, workers: int = 2, extra: tuple[str, ...] = ()
+    ) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = log
@@ -37,7 +39,7 @@ class Server:
         with open(log, "wb") as out:
             self.proc = subprocess.Popen(
                 [sys.executable, "-m", "glossary", "serve", "--store", str(store),
-                 "--port", str(self.port), "--workers", str(workers)],
+                 "--port", str(self.port), "--workers", str(workers), *extra],
                 cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
             )  # fmt: skip
 
@@ -185,3 +187,54 @@ def test_settings_from_the_environment(store_path: Path, monkeypatch) -> None:  
     monkeypatch.setenv("GLOSSARY_VALIDATE_MAX_BYTES", "lots")
     with pytest.raises(GlossaryError, match="GLOSSARY_VALIDATE_MAX_BYTES='lots' is not a number"):
         create_app()
+
+
+def test_serve_with_a_remote_sparql_endpoint(mini_store: Path, tmp_path: Path) -> None:
+    """`glossary serve --sparql-endpoint URL`: /sparql is answered by a real Oxigraph
+    server on loopback (its data is not in the embedded store), refusals still hold."""
+    import shutil
+
+    exe = shutil.which("oxigraph", path=str(Path(sys.executable).parent))
+    assert exe, "the oxigraph server (PyPI package oxigraph) is not installed in .venv"
+    data = tmp_path / "remote.nt"
+    data.write_text('<http://example.org/remote> <http://example.org/p> "only remote" .\n')
+    location = tmp_path / "oxigraph"
+    subprocess.run([exe, "load", "--location", str(location), "--file", str(data)],
+                   check=True, capture_output=True)  # fmt: skip
+    port = free_port()
+    remote = subprocess.Popen(
+        [exe, "serve-read-only", "--location", str(location), "--bind", f"127.0.0.1:{port}"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    server = Server(
+        mini_store, tmp_path / "serve.log",
+        extra=("--sparql-endpoint", f"http://127.0.0.1:{port}/query"),
+    )  # fmt: skip
+    try:
+        server.wait_healthy()
+        query = "SELECT ?o WHERE { <http://example.org/remote> ?p ?o }"
+        resp = requests.get(
+            server.url + "/sparql", params={"query": query},
+            headers={"Accept": "application/sparql-results+json"}, timeout=30,
+        )  # fmt: skip
+        assert resp.status_code == 200, resp.text
+        rows = resp.json()["results"]["bindings"]
+        assert [r["o"]["value"] for r in rows] == ["only remote"]
+        refused = requests.post(
+            server.url + "/sparql", data={"update": "INSERT DATA { <a:b> <a:c> <a:d> }"},
+            timeout=30,
+        )  # fmt: skip
+        assert 400 <= refused.status_code < 500
+    finally:
+        code = server.stop()
+        remote.kill()
+        remote.wait()
+    assert code == 0, server.output()
+    assert "answered by http://127.0.0.1" in server.output()
+
+
+def test_serve_refuses_a_sparql_endpoint_that_is_not_http(mini_store: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    from glossary.cli import main
+
+    assert main(["serve", "--store", str(mini_store), "--sparql-endpoint", "ftp://x/"]) == 2
+    assert "must be an http(s) URL" in capsys.readouterr().err

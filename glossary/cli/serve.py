@@ -55,6 +55,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=int(os.environ.get("GLOSSARY_WORKERS", "2")),
         help="gunicorn worker processes (default: $GLOSSARY_WORKERS, else 2)",
     )
+    parser.add_argument(
+        "--sparql-endpoint",
+        metavar="URL",
+        default=os.environ.get("GLOSSARY_SPARQL_ENDPOINT") or None,
+        help="answer /sparql from this remote SPARQL 1.1 endpoint (Oxigraph server, Virtuoso, "
+        "Fuseki, GraphDB, QLever) instead of the embedded store "
+        "(default: $GLOSSARY_SPARQL_ENDPOINT)",
+    )
 
 
 def prepare_store(store_dir: Path) -> str:
@@ -95,6 +103,12 @@ def gunicorn_argv(host: str, port: int, workers: int) -> list[str]:
 
 
 def run(args: argparse.Namespace) -> int:
+    endpoint = args.sparql_endpoint
+    if endpoint and not endpoint.startswith(("http://", "https://")):
+        raise InputError(
+            f"--sparql-endpoint must be an http(s) URL, not {endpoint!r}",
+            hint="e.g. --sparql-endpoint http://127.0.0.1:7878/query",
+        )
     store_dir = (args.store or default_store_dir()).expanduser().resolve()
     if store_dir.exists() and not store_dir.is_dir():
         raise InputError("the store path is not a directory", where=str(store_dir))
@@ -102,6 +116,9 @@ def run(args: argparse.Namespace) -> int:
     argv = gunicorn_argv(args.host, args.port, args.workers)
     print(f"glossary serve: http://{argv[6]}/ ({args.workers} workers)", file=sys.stderr)
     env = {**os.environ, "GLOSSARY_STORE": str(store_dir)}
+    if args.sparql_endpoint:
+        env["GLOSSARY_SPARQL_ENDPOINT"] = args.sparql_endpoint
+        print(f"glossary serve: /sparql answered by {args.sparql_endpoint}", file=sys.stderr)
     sys.stdout.flush()
     sys.stderr.flush()
     os.execve(sys.executable, argv, env)
