@@ -157,7 +157,7 @@ class SentenceTransformerEncoder:
         # little; chunks of a few batches let the progress line move.
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
         out = np.empty((len(texts), self.dim), dtype=np.float32)
-        chunk = batch_size * 4
+        chunk = batch_size * 16
         bar = Progress(progress, len(texts)) if progress else None
         for start in range(0, len(order), chunk):
             idx = order[start : start + chunk]
