@@ -103,7 +103,7 @@ def main() -> int:
             verdict = (
                 f"{TARGET_FILE}: parse + validate {total:.1f} s "
                 f"({'within' if total < TARGET_SECONDS else 'OVER'} the {TARGET_SECONDS:.0f} s "
-                f"target); validation is {t_validate / t_parse:.2f} x its rdflib parse time"
+                f"target); validation is {t_validate / t_parse:.2f} x its parse time"
             )
     print("-" * len(header))
     print(

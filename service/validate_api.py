@@ -7,12 +7,11 @@ answer is the validator's report, the same object as ``glossary validate --forma
 
 from __future__ import annotations
 
-import importlib
 import zlib
 
 from flask import Blueprint, Flask, Response, current_app, jsonify, request
 
-from glossary.errors import InputError, PayloadTooLarge, StoreError
+from glossary.errors import InputError, PayloadTooLarge
 from glossary.formats import RdfFormat
 from service.problems import problem
 
@@ -82,15 +81,11 @@ def validate() -> Response:
         raise InputError("the body is empty", where="request body",
                          hint=f"send the RDF to validate, as {fmt.label}")  # fmt: skip
 
-    from glossary.rdfconv import to_rdflib
     from glossary.rdfio import parse_bytes
+    from glossary.validate import validate_triples
 
     triples = parse_bytes(data, fmt, where="request body", base_iri=request.base_url)
-    try:
-        validator = importlib.import_module("glossary.validate")
-    except ImportError as exc:  # the validator is a separate part of the core
-        raise StoreError(f"the validator is not available ({exc})") from None
-    report = validator.validate_graph(to_rdflib(triples))
+    report = validate_triples(triples)
     return jsonify(report.to_json())
 
 
