@@ -13,7 +13,7 @@ Candidates come from the search indexes (:class:`glossary.search.SearchIndex`):
   the folded strings; candidates from the label index for the query's first three
   letters and its first half): at most 70, so "communitty led" finds "Community-led";
 * the hybrid related-terms search (embeddings + FAISS + word overlap), so a paraphrase
-  still finds its concept: at most 60.
+  still finds its concept: at most 60; run only when no label equals the query.
 
 A candidate is a ``match`` (OpenRefine may link it without asking) only when its
 preferred label equals the query (folded), no other candidate has an exact label
@@ -438,15 +438,19 @@ class Reconciler:
             for concept, score in self._misspelt(key, lang, vocab, MAX_LIMIT):
                 if concept not in found or found[concept].score < score:
                     found[concept] = _Scored(concept, score, source="spelling")
-            for hit in self.index.related(
-                q=q.query, k=min(MAX_LIMIT, q.limit * 2), vocab=vocab, lang=lang
-            ):
-                concept = self.index.concept_id(hit.uri)
-                score = round(max(0.0, min(1.0, hit.score)) * SEMANTIC_MAX, 2)
-                if concept not in found:
-                    found[concept] = _Scored(concept, score, source="meaning")
-                elif found[concept].exact is None and found[concept].score < score:
-                    found[concept].score = score
+        # By meaning only when no label equals the query: an exact label is what a
+        # spreadsheet cell usually holds, and the search by meaning costs the most.
+        if not any(s.exact for s in found.values()):
+            for vocab in vocabs:
+                for hit in self.index.related(
+                    q=q.query, k=min(MAX_LIMIT, q.limit * 2), vocab=vocab, lang=lang
+                ):
+                    concept = self.index.concept_id(hit.uri)
+                    score = round(max(0.0, min(1.0, hit.score)) * SEMANTIC_MAX, 2)
+                    if concept not in found:
+                        found[concept] = _Scored(concept, score, source="meaning")
+                    elif found[concept].score < score:
+                        found[concept].score = score
         ranked = sorted(found.values(), key=lambda s: (-s.score, self.index.uris[s.concept]))
         ranked = ranked[: max(q.limit * 3, q.limit)]
         views: dict[int, ConceptView | None] = {}

@@ -150,6 +150,8 @@ def test_ambiguous_label_is_never_a_match(client) -> None:  # type: ignore[no-un
     assert top2 == {R + "river-bank", R + "money-bank"}
     assert all(r["score"] == 100 for r in res[:2])
     assert not any(r["match"] for r in res)
+    # a label equals the query: no search by meaning (the costly part) was needed
+    assert all({"id": "by_meaning", "value": False} in r["features"] for r in res)
 
 
 def test_property_broader_disambiguates(client) -> None:  # type: ignore[no-untyped-def]
