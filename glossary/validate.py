@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import logging
 import re
 import time
 from collections import Counter, defaultdict
@@ -474,67 +473,32 @@ def validation_steps() -> int:
 def validate_files(
     paths: Sequence[Path], *, merge: bool = False, on_step: Step | None = None
 ) -> Report:
-    """Read each file with :func:`glossary.rdfio.read_graph` and validate it.
+    """Read each file with :func:`glossary.rdfio.read_triples` and validate it.
 
     Every file is read first, so an unreadable one raises :class:`InputError` before
     any validation work. Files are validated one by one, and each result names its
     file; with ``merge=True`` they are validated together as one graph.
     """
-    from glossary.rdfio import read_graph
+    from glossary.rdfio import read_triples
 
-    notes: list[str] = []
-    graphs = []
+    parsed: list[list[Any]] = []
     for path in paths:
-        with _ParseLog() as log:
-            graphs.append(read_graph(Path(path)))
-        for message in log.messages:
-            notes.append(f"{path}: {message}")
+        parsed.append(read_triples(Path(path)))
         if on_step:
             on_step(f"read {Path(path).name}")
     names = [str(p) for p in paths]
-    if merge and len(graphs) > 1:
-        merged = graphs[0]
-        for g in graphs[1:]:
-            merged += g
-        graphs, names = [merged], [" + ".join(names)]
+    if merge and len(parsed) > 1:
+        parsed, names = [[t for ts in parsed for t in ts]], [" + ".join(names)]
     results: list[Result] = []
     timings: dict[str, float] = {}
-    for name, graph in zip(names, graphs, strict=True):
-        report = validate_graph(graph, on_step=on_step)
+    for name, triples in zip(names, parsed, strict=True):
+        report = validate_triples(triples, on_step=on_step)
         results += [_with_file(r, name) for r in report.results]
         for k, v in report.timings.items():
             timings[k] = timings.get(k, 0.0) + v
     out = Report.of(results, files=[str(p) for p in paths])
     out.timings = timings
-    out.notes = notes
     return out
-
-
-class _ParseLog(logging.Handler):
-    """Collects what rdflib logs while parsing (ill-typed literals such as
-    ``"18-12-2020"^^xsd:dateTime``, logged with a traceback) so that the report can
-    state it in one line instead of a traceback on the terminal."""
-
-    def __init__(self) -> None:
-        super().__init__(level=logging.WARNING)
-        self.messages: list[str] = []
-        self._logger = logging.getLogger("rdflib")
-        self._propagate = self._logger.propagate
-
-    def emit(self, record: logging.LogRecord) -> None:
-        # rdflib's message ends with the converter's repr (a memory address): cut it
-        first = record.getMessage().splitlines()[0].split(", Converter=")[0]
-        if first not in self.messages:
-            self.messages.append(first)
-
-    def __enter__(self) -> _ParseLog:
-        self._logger.addHandler(self)
-        self._logger.propagate = False
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._logger.removeHandler(self)
-        self._logger.propagate = self._propagate
 
 
 def _with_file(r: Result, name: str) -> Result:
