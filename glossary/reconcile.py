@@ -11,9 +11,12 @@ Candidates come from the search indexes (:class:`glossary.search.SearchIndex`):
   scores at most 68;
 * a label spelled almost like the query (difflib's similarity at least 0.75 between
   the folded strings; candidates from the label index for the query's first three
-  letters and its first half): at most 70, so "communitty led" finds "Community-led";
+  letters, its first half and its other words): at most 70, so "communitty led" finds
+  "Community-led";
 * the hybrid related-terms search (embeddings + FAISS + word overlap), so a paraphrase
-  still finds its concept: at most 60; run only when no label equals the query.
+  still finds its concept: at most 60.
+
+Misspellings and meaning are looked for only when no label equals the query.
 
 A candidate is a ``match`` (OpenRefine may link it without asking) only when its
 preferred label equals the query (folded), no other candidate has an exact label
@@ -435,13 +438,13 @@ class Reconciler:
                     cand = _Scored(concept, round(hit.score * PARTIAL_LABEL_MAX, 2))
                 if concept not in found or found[concept].score < cand.score:
                     found[concept] = cand
-            for concept, score in self._misspelt(key, lang, vocab, MAX_LIMIT):
-                if concept not in found or found[concept].score < score:
-                    found[concept] = _Scored(concept, score, source="spelling")
-        # By meaning only when no label equals the query: an exact label is what a
-        # spreadsheet cell usually holds, and the search by meaning costs the most.
+        # Misspellings and meaning only when no label equals the query: an exact label
+        # is what a spreadsheet cell usually holds, and these searches cost the most.
         if not any(s.exact for s in found.values()):
             for vocab in vocabs:
+                for concept, score in self._misspelt(key, lang, vocab, MAX_LIMIT):
+                    if concept not in found or found[concept].score < score:
+                        found[concept] = _Scored(concept, score, source="spelling")
                 for hit in self.index.related(
                     q=q.query, k=min(MAX_LIMIT, q.limit * 2), vocab=vocab, lang=lang
                 ):
@@ -502,16 +505,18 @@ class Reconciler:
         self, key: str, lang: str | None, vocab: str | None, want: int
     ) -> list[tuple[int, float]]:
         """Concepts with a label spelled almost like ``key`` ("communitty led" for
-        "Community-led"): label-index hits for the query's first half, kept when their
-        edit similarity (difflib's ratio) to the whole query is at least SPELLING_MIN.
-        Candidates come from its first three letters and its first half, so a slip
-        after them is found, one in them is not."""
+        "Community-led"): label-index hits kept when their edit similarity (difflib's
+        ratio) to the whole query is at least SPELLING_MIN. Candidates come from the
+        query's first three letters, its first half, and each of its other words of
+        four letters or more, so a slip is found unless every one of those holds one."""
         from difflib import SequenceMatcher
 
         if len(key) < 5:
             return []
+        heads = {key[:3], key[: len(key) // 2]}
+        heads |= {w for w in key.split(" ")[1:] if len(w) >= 4}
         best: dict[int, float] = {}
-        for head in sorted({key[:3], key[: len(key) // 2]}):
+        for head in sorted(heads):
             for hit in self.index.search(head, lang=lang, vocab=vocab, limit=want):
                 if hit.matched_label is None:
                     continue

@@ -105,7 +105,7 @@ def main() -> int:
     forms: dict[str, list[tuple[str, str, bool]]] = {
         "as written": [(u, lab, amb) for u, lab, amb in sample],
         "upper, no accents": [(u, strip_accents(lab).upper(), amb) for u, lab, amb in sample],
-        "misspelt": [(u, m, False) for u, lab, _ in sample if (m := misspell(lab, rng))],
+        "misspelt": [(u, m, amb) for u, lab, amb in sample if (m := misspell(lab, rng))],
     }
     # warm up (index opening, first encoder use) outside the timings
     client.post("/reconcile", data={"queries": json.dumps({"w": {"query": "warm up"}})})

@@ -511,3 +511,19 @@ def test_paraphrases_with_the_real_model(tmp_path: Path, monkeypatch: pytest.Mon
         assert res[0]["id"] == COMMUNITY + want, (q, res)
         assert not res[0]["match"] and res[0]["score"] <= 60
         assert {"id": "by_meaning", "value": True} in res[0]["features"]
+
+
+def test_benchmark_script_runs(tmp_path: Path) -> None:
+    """scripts/bench_reconcile.py still runs (its figures are read by people, not tested)."""
+    import os
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parent.parent
+    env = {**os.environ, "GLOSSARY_EMBEDDING_MODEL": "hash"}
+    out = subprocess.run(
+        [sys.executable, str(root / "scripts" / "bench_reconcile.py"), "--n", "8"],
+        capture_output=True, text=True, check=True, timeout=120, env=env, cwd=tmp_path,
+    ).stdout  # fmt: skip
+    assert "as written: top-1 8/8" in out and "misspelt: top-1" in out
+    assert "ratio reconcile/(search + related)" in out
