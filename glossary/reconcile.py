@@ -19,8 +19,8 @@ Candidates come from the search indexes (:class:`glossary.search.SearchIndex`):
 Misspellings and meaning are looked for only when no label equals the query.
 
 A candidate is a ``match`` (OpenRefine may link it without asking) only when its
-preferred label equals the query (folded), no other candidate has an exact label
-match, and every property given with the query holds for it.
+preferred label equals the query (folded), every property given with the query holds
+for it, and no other candidate for which they hold has an exact label match.
 
 Properties a query may carry (``properties: [{"pid", "v"}]``), see :data:`QUERY_PROPS`:
 ``broader`` (the label or URI of a broader concept), ``inScheme`` / ``vocab`` (a
