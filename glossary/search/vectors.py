@@ -7,7 +7,7 @@ reuses every row whose hash it finds in the previous build, so reloading an
 unchanged vocabulary encodes nothing and a changed one encodes only new texts.
 
 Search is exact inner product (``IndexFlatIP`` on unit vectors: cosine) below
-``GLOSSARY_HNSW_THRESHOLD`` vectors (default 30 000), HNSW above it
+``GLOSSARY_HNSW_THRESHOLD`` vectors (default 15 000), HNSW above it
 (``IndexHNSWFlat``, inner product), persisted as ``vectors.hnsw``; its ``efSearch``
 (``GLOSSARY_HNSW_EF_SEARCH``, default 256) was chosen in scripts/bench_search.py for
 recall@10 >= 0.98 against exact search. faiss is imported lazily.
@@ -30,7 +30,7 @@ HASHES_FILE = "vector_hashes.npy"
 CONCEPTS_FILE = "vector_concepts.npy"
 HNSW_FILE = "vectors.hnsw"
 
-DEFAULT_HNSW_THRESHOLD = 30_000
+DEFAULT_HNSW_THRESHOLD = 15_000
 DEFAULT_EF_SEARCH = 256
 HNSW_M = 32
 HNSW_EF_CONSTRUCTION = 80
