@@ -67,5 +67,35 @@ class Setting:
 
 SETTINGS: tuple[Setting, ...] = (
     Setting("store", "GLOSSARY_STORE", "~/.local/share/semantic-glossary/store",
-            "directory of the embedded store and its indexes"),
+            "directory of the embedded store and its indexes (--store wins)"),
+    Setting("workers", "GLOSSARY_WORKERS", "2", "gunicorn worker processes of `glossary serve`"),
+    Setting("bind", "GLOSSARY_BIND", "127.0.0.1:8000",
+            "address gunicorn binds when run without `glossary serve` (--host/--port win)"),
+    Setting("log level", "GLOSSARY_LOG_LEVEL", "info", "gunicorn's log level"),
+    Setting("public base URL", "GLOSSARY_PUBLIC_BASE_URL", "https://w3id.org/semantic-glossary/",
+            "URIs under this base dereference at their own path on the service"),
+    Setting("store check interval", "GLOSSARY_STORE_CHECK_INTERVAL", "0.2",
+            "seconds between a worker's checks for a new store version"),
+    Setting("validate max bytes", "GLOSSARY_VALIDATE_MAX_BYTES", "20971520",
+            "largest body POST /api/validate accepts (413 above)"),
+    Setting("SPARQL endpoint", "GLOSSARY_SPARQL_ENDPOINT", "(unset: embedded store)",
+            "answer /sparql from this remote SPARQL 1.1 endpoint"),
+    Setting("SPARQL timeout", "GLOSSARY_SPARQL_TIMEOUT", "10",
+            "seconds a SPARQL query may run before it is stopped (503)"),
+    Setting("SPARQL row limit", "GLOSSARY_SPARQL_ROW_LIMIT", "10000",
+            "rows (or triples) in a SPARQL answer before it is cut (X-Result-Truncated)"),
+    Setting("SPARQL workers", "GLOSSARY_SPARQL_WORKERS", "2",
+            "executor subprocesses per service process for user queries"),
+    Setting("embedding model", "GLOSSARY_EMBEDDING_MODEL", "all-MiniLM-L6-v2 (bundled)",
+            "a local sentence-transformers model path; `hash` is a test-only stand-in"),
+    Setting("HNSW threshold", "GLOSSARY_HNSW_THRESHOLD", "15000",
+            "vectors above which a vocabulary's FAISS index is HNSW instead of exact"),
+    Setting("HNSW efSearch", "GLOSSARY_HNSW_EF_SEARCH", "256", "HNSW search breadth"),
+    Setting("dumps directory", "GLOSSARY_DUMPS_DIR", "<store>/dumps",
+            "where full vocabulary dumps are written once per store version"),
+    Setting("warm caches", "GLOSSARY_WARM_CACHES", "1",
+            "build whole-vocabulary lists in the background at start (0: on first use)"),
 )  # fmt: skip
+
+#: Environment variables read by the code that are not user settings.
+INTERNAL_ENV: frozenset[str] = frozenset({"GLOSSARY_TEST_PAUSE_AT", "GLOSSARY_VOCABULARIES"})
