@@ -22,6 +22,7 @@ from flask import Blueprint, Flask, Response, jsonify, request
 
 from glossary.errors import InputError
 from service.linkeddata import catalog, check_uri
+from service.params import int_arg, open_cors
 
 bp = Blueprint("api_concepts", __name__)
 
@@ -29,16 +30,7 @@ MAX_LIMIT = 1000
 
 
 def _limit(default: int = 200) -> int:
-    raw = request.args.get("limit")
-    if raw is None:
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise InputError(f"limit must be a whole number, not {raw!r}", where="limit") from None
-    if not 1 <= value <= MAX_LIMIT:
-        raise InputError(f"limit must be between 1 and {MAX_LIMIT}", where="limit")
-    return value
+    return int_arg("limit", default, 1, MAX_LIMIT)
 
 
 def _vocab_json(v: Any) -> dict[str, Any]:
@@ -96,12 +88,7 @@ def top_concepts() -> Response:
     )
 
 
-@bp.after_request
-def _cors(resp: Response) -> Response:
-    """Data and JSON are public: any web page may read them (CORS)."""
-    resp.headers.setdefault("Access-Control-Allow-Origin", "*")
-    resp.headers.setdefault("Access-Control-Expose-Headers", "Link, Content-Location, Vary")
-    return resp
+open_cors(bp)
 
 
 def init_app(app: Flask) -> None:

@@ -31,6 +31,7 @@ from glossary.formats import RdfFormat
 from glossary.linkeddata import RDF_FORMATS, SUFFIXES, representation_for, suffix_for
 from glossary.negotiation import choose
 from service.linkeddata import catalog
+from service.params import open_cors
 
 bp = Blueprint("dumps", __name__)
 
@@ -209,12 +210,7 @@ def _void_offers() -> list[str]:
     return [f.media_type for f in RDF_FORMATS]
 
 
-@bp.after_request
-def _cors(resp: Response) -> Response:
-    """Data and JSON are public: any web page may read them (CORS)."""
-    resp.headers.setdefault("Access-Control-Allow-Origin", "*")
-    resp.headers.setdefault("Access-Control-Expose-Headers", "Link, Content-Location, Vary")
-    return resp
+open_cors(bp)
 
 
 def init_app(app: Flask) -> None:

@@ -35,6 +35,7 @@ from glossary.linkeddata import (
     split_suffix,
     uri_for_path,
 )
+from service.params import open_cors
 
 bp = Blueprint("linkeddata", __name__)
 
@@ -225,12 +226,7 @@ def by_path(path: str) -> Response:
         return not_found(exc)
 
 
-@bp.after_request
-def _cors(resp: Response) -> Response:
-    """Data and JSON are public: any web page may read them (CORS)."""
-    resp.headers.setdefault("Access-Control-Allow-Origin", "*")
-    resp.headers.setdefault("Access-Control-Expose-Headers", "Link, Content-Location, Vary")
-    return resp
+open_cors(bp)
 
 
 def init_app(app: Flask) -> None:

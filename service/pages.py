@@ -26,6 +26,7 @@ from glossary.concepts import (
 from glossary.errors import InputError, NotFound
 from glossary.linkeddata import RDF_FORMATS, suffix_for
 from service.linkeddata import catalog, local_url, public_base
+from service.params import int_arg
 
 bp = Blueprint("pages", __name__)
 
@@ -38,14 +39,7 @@ def _lang_arg() -> str | None:
 
 
 def _page_arg() -> int:
-    raw = request.args.get("page", "1")
-    try:
-        page = int(raw)
-    except ValueError:
-        raise InputError(f"page must be a whole number, not {raw!r}", where="page") from None
-    if page < 1:
-        raise InputError("page must be 1 or more", where="page")
-    return page
+    return int_arg("page", 1, 1, 1_000_000)
 
 
 def _sparql_link(uri: str) -> str:

@@ -32,6 +32,7 @@ from glossary.reconcile import (
     parse_batch,
     parse_extend,
 )
+from service.params import int_arg, open_cors
 
 bp = Blueprint("reconcile", __name__)
 
@@ -62,23 +63,6 @@ def _param(name: str) -> str | None:
             where=name,
             hint="send fewer queries per batch",
         )
-    return value
-
-
-def _int_arg(name: str, default: int, lo: int, hi: int) -> int:
-    raw = request.args.get(name)
-    if raw is None or raw == "":
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise InputError(
-            f"{name} must be a whole number, not {raw[:50]!r}",
-            where=name,
-            hint=f"give {name}={default}",
-        ) from None
-    if not lo <= value <= hi:
-        raise InputError(f"{name} must be between {lo} and {hi}, not {value}", where=name)
     return value
 
 
@@ -184,8 +168,8 @@ def _prefix() -> str:
 @bp.get("/reconcile/suggest/entity")
 def suggest_entity() -> Response:
     prefix = _prefix()
-    cursor = _int_arg("cursor", 0, 0, 10_000)
-    limit = _int_arg("limit", 10, 1, MAX_SUGGEST)
+    cursor = int_arg("cursor", 0, 0, 10_000)
+    limit = int_arg("limit", 10, 1, MAX_SUGGEST)
     types = [t for t in request.args.getlist("type") if t]
     result = reconciler().suggest_entities(
         prefix, cursor=cursor, limit=limit, types=types, lang=_lang_arg()
@@ -196,21 +180,21 @@ def suggest_entity() -> Response:
 @bp.get("/reconcile/suggest/type")
 def suggest_type() -> Response:
     prefix = _prefix()
-    cursor = _int_arg("cursor", 0, 0, 10_000)
+    cursor = int_arg("cursor", 0, 0, 10_000)
     return _answer({"result": reconciler().suggest_types(prefix, cursor=cursor)})
 
 
 @bp.get("/reconcile/suggest/property")
 def suggest_property() -> Response:
     prefix = _prefix()
-    cursor = _int_arg("cursor", 0, 0, 10_000)
+    cursor = int_arg("cursor", 0, 0, 10_000)
     return _answer({"result": reconciler().suggest_properties(prefix, cursor=cursor)})
 
 
 @bp.get("/reconcile/propose_properties")
 def propose_properties() -> Response:
     type_id = request.args.get("type") or SKOS + "Concept"
-    limit = _int_arg("limit", len(EXTEND_PROPS), 1, 100)
+    limit = int_arg("limit", len(EXTEND_PROPS), 1, 100)
     return _answer(reconciler().propose_properties(type_id, limit))
 
 
@@ -267,13 +251,11 @@ def _quote(uri: str) -> str:
     return quote(uri, safe="")
 
 
+open_cors(bp)
+
+
 @bp.after_request
-def _cors(resp: Response) -> Response:
-    """Reconciliation clients run in browsers (OpenRefine's UI, Cocoda): CORS is open."""
-    resp.headers["Access-Control-Allow-Origin"] = "*"
-    resp.headers["Access-Control-Allow-Methods"] = "GET, POST, OPTIONS"
-    resp.headers["Access-Control-Allow-Headers"] = "Content-Type, Accept"
-    resp.headers["Access-Control-Max-Age"] = "86400"
+def _nosniff(resp: Response) -> Response:
     resp.headers.setdefault("X-Content-Type-Options", "nosniff")
     return resp
 

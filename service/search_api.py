@@ -17,8 +17,10 @@ from flask import Blueprint, Flask, Response, current_app, jsonify, request
 
 from glossary.errors import InputError
 from glossary.search import MAX_LIMIT, SearchIndex
+from service.params import int_arg, open_cors
 
 bp = Blueprint("search_api", __name__)
+open_cors(bp)
 
 MAX_Q = 500
 MAX_OFFSET = 10_000
@@ -50,23 +52,6 @@ def search_index() -> SearchIndex:
     return index
 
 
-def _int(name: str, default: int, lo: int, hi: int) -> int:
-    raw = request.args.get(name)
-    if raw is None or raw == "":
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise InputError(
-            f"{name} must be a whole number, not {raw[:50]!r}",
-            where=name,
-            hint=f"give {name}={default}, between {lo} and {hi}",
-        ) from None
-    if not lo <= value <= hi:
-        raise InputError(f"{name} must be between {lo} and {hi}, not {value}", where=name)
-    return value
-
-
 def _text(name: str, *, required: bool) -> str | None:
     raw = request.args.get(name)
     if raw is None or not raw.strip():
@@ -96,9 +81,7 @@ def _vocab() -> str | None:
 
 
 def _answer(hits: list[Any]) -> Response:
-    resp = jsonify(results=[h.to_json() for h in hits])
-    resp.headers["Access-Control-Allow-Origin"] = "*"
-    return resp
+    return jsonify(results=[h.to_json() for h in hits])
 
 
 @bp.get("/api/search")
@@ -106,8 +89,8 @@ def api_search() -> Response:
     q = _text("q", required=True)
     assert q is not None
     lang, vocab = _lang(), _vocab()
-    limit = _int("limit", 10, 1, MAX_LIMIT)
-    offset = _int("offset", 0, 0, MAX_OFFSET)
+    limit = int_arg("limit", 10, 1, MAX_LIMIT)
+    offset = int_arg("offset", 0, 0, MAX_OFFSET)
     hits = search_index().search(q, lang=lang, vocab=vocab, limit=limit, offset=offset)
     return _answer(hits)
 
@@ -120,7 +103,7 @@ def api_related() -> Response:
         raise InputError("give exactly one of q (free text) or uri (a concept URI)",
                          where="q" if q is not None else "uri",
                          hint="e.g. /api/related?q=planning+events+for+members")  # fmt: skip
-    k = _int("k", 10, 1, MAX_LIMIT)
+    k = int_arg("k", 10, 1, MAX_LIMIT)
     lang, vocab = _lang(), _vocab()
     hits = search_index().related(q=q, uri=uri, k=k, vocab=vocab, lang=lang)
     return _answer(hits)

@@ -1,0 +1,39 @@
+"""Reading request parameters, with errors a person can act on (400 problem details)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, request
+
+from glossary.errors import InputError
+
+
+def int_arg(name: str, default: int, lo: int, hi: int) -> int:
+    """The query parameter ``name`` as an int in ``[lo, hi]``; ``default`` when absent."""
+    raw = request.args.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise InputError(
+            f"{name} must be a whole number, not {raw[:50]!r}",
+            where=name,
+            hint=f"give {name}={default}, between {lo} and {hi}",
+        ) from None
+    if not lo <= value <= hi:
+        raise InputError(f"{name} must be between {lo} and {hi}, not {value}", where=name)
+    return value
+
+
+def open_cors(bp: Blueprint, *, expose: str = "Link, Content-Location, Vary") -> None:
+    """Every answer of ``bp`` is readable from any web page (the data is public), errors
+    and preflights included: browsers' autocomplete widgets, OpenRefine, Cocoda."""
+
+    @bp.after_request
+    def _cors(resp: Response) -> Response:
+        resp.headers.setdefault("Access-Control-Allow-Origin", "*")
+        resp.headers.setdefault("Access-Control-Allow-Methods", "GET, POST, OPTIONS")
+        resp.headers.setdefault("Access-Control-Allow-Headers", "Content-Type, Accept")
+        resp.headers.setdefault("Access-Control-Expose-Headers", expose)
+        resp.headers.setdefault("Access-Control-Max-Age", "86400")
+        return resp
