@@ -11,6 +11,7 @@ import argparse
 import importlib
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from glossary import __version__
 from glossary.errors import GlossaryError
@@ -25,6 +26,24 @@ COMMANDS: dict[str, str] = {
     "search": "search concepts by label, or by meaning with --semantic",
     "export": "write a vocabulary from the store to standard output",
 }
+
+
+def add_store_argument(parser: argparse.ArgumentParser) -> None:
+    """``--store DIR``, the same for every command that uses the store."""
+    parser.add_argument(
+        "--store",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="store directory (default: $GLOSSARY_STORE, else a per-user data directory)",
+    )
+
+
+def chosen_store(args: argparse.Namespace) -> Path:
+    """The store directory the user chose, or the default one."""
+    from glossary.config import default_store_dir
+
+    return Path(args.store or default_store_dir()).expanduser()
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -8,10 +8,9 @@ import io
 import itertools
 import os
 import sys
-from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
-from glossary.config import default_store_dir
+from glossary.cli import add_store_argument, chosen_store
 from glossary.errors import InputError
 
 if TYPE_CHECKING:
@@ -21,12 +20,7 @@ FORMATS = ("turtle", "nt", "jsonld", "xml", "csv")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--store",
-        type=Path,
-        default=None,
-        help="store directory (default: $GLOSSARY_STORE, else a per-user data directory)",
-    )
+    add_store_argument(parser)
     parser.add_argument(
         "--vocab",
         metavar="ID",
@@ -82,7 +76,7 @@ def write_csv(store: Store, out: IO[str], vocab_id: str | None) -> int:
 def run(args: argparse.Namespace) -> int:
     from glossary.store import Store
 
-    store = Store.open(args.store or default_store_dir(), read_only=True)
+    store = Store.open(chosen_store(args), read_only=True)
     try:
         _export(store, args)
     except BrokenPipeError:

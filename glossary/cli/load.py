@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from glossary.config import default_store_dir
+from glossary.cli import add_store_argument, chosen_store
 from glossary.errors import ValidationFailed
 
 #: How many validation results a summary shows before "... and N more".
@@ -23,12 +23,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="RDF files (Turtle, RDF/XML, JSON-LD, N-Triples, TriG, N-Quads; "
         "optionally .gz), one vocabulary each",
     )
-    parser.add_argument(
-        "--store",
-        type=Path,
-        default=None,
-        help="store directory (default: $GLOSSARY_STORE, else a per-user data directory)",
-    )
+    add_store_argument(parser)
     parser.add_argument(
         "--vocab",
         metavar="ID",
@@ -69,7 +64,7 @@ def report_summary(report: Any, limit: int = SUMMARY_RESULTS) -> str:
 def run(args: argparse.Namespace) -> int:
     from glossary.store import Store
 
-    store_dir = args.store or default_store_dir()
+    store_dir = chosen_store(args)
     store = Store.open(store_dir, read_only=False)
     try:
         result = store.load(

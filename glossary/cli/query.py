@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from glossary.config import default_store_dir
+from glossary.cli import add_store_argument, chosen_store
 from glossary.errors import InputError, NotAcceptable
 
 FORMATS = ("table", "json", "xml", "csv", "tsv", "turtle", "nt", "jsonld")
@@ -25,10 +25,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "query", metavar="QUERY",
         help="the SPARQL query, @FILE.rq to read it from a file, or - for stdin",
     )  # fmt: skip
-    parser.add_argument(
-        "--store", type=Path, default=None,
-        help="store directory (default: $GLOSSARY_STORE, else a per-user data directory)",
-    )  # fmt: skip
+    add_store_argument(parser)
     parser.add_argument(
         "--format", choices=FORMATS, default=None,
         help="output: table (default for SELECT/ASK), json, xml, csv, tsv; for CONSTRUCT "
@@ -123,7 +120,7 @@ def run(args: argparse.Namespace) -> int:
     if not endpoint:
         from glossary.store import Store
 
-        store = Store.open((args.store or default_store_dir()).expanduser(), read_only=True)
+        store = Store.open(chosen_store(args), read_only=True)
         snapshot = store.live_snapshot_path
     engine = engine_from_settings(endpoint=endpoint, snapshot=snapshot, timeout=timeout,
                                   row_limit=limit, workers=1)  # fmt: skip

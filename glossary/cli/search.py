@@ -6,16 +6,14 @@ import argparse
 import json
 from pathlib import Path
 
-from glossary.config import default_store_dir
+from glossary.cli import add_store_argument, chosen_store
 from glossary.errors import StoreNotReady
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("text", metavar="TEXT", help="letters to search labels for, or a "
                         "description of what you look for (with --semantic)")  # fmt: skip
-    parser.add_argument("--store", type=Path, default=None,
-                        help="the store directory (default: $GLOSSARY_STORE, else a per-user "
-                        "data directory)")  # fmt: skip
+    add_store_argument(parser)
     parser.add_argument(
         "--semantic",
         action="store_true",
@@ -34,7 +32,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def _index_dir(args: argparse.Namespace) -> Path:
     if args.index_dir is not None:
         return Path(args.index_dir)
-    store_dir = Path(args.store).expanduser() if args.store else default_store_dir()
+    store_dir = chosen_store(args)
     if not store_dir.exists():
         raise StoreNotReady(
             f"there is no store at {store_dir}",

@@ -13,7 +13,7 @@ import os
 import sys
 from pathlib import Path
 
-from glossary.config import default_store_dir
+from glossary.cli import add_store_argument, chosen_store
 from glossary.errors import InputError, ValidationFailed
 
 #: The id the bundled community glossary is loaded under.
@@ -41,12 +41,7 @@ def _workers(text: str) -> int:
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--store",
-        type=Path,
-        default=None,
-        help="store directory (default: $GLOSSARY_STORE, else a per-user data directory)",
-    )
+    add_store_argument(parser)
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (127.0.0.1)")
     parser.add_argument("--port", type=_port, default=8000, help="port to listen on (8000)")
     parser.add_argument(
@@ -109,7 +104,7 @@ def run(args: argparse.Namespace) -> int:
             f"--sparql-endpoint must be an http(s) URL, not {endpoint!r}",
             hint="e.g. --sparql-endpoint http://127.0.0.1:7878/query",
         )
-    store_dir = (args.store or default_store_dir()).expanduser().resolve()
+    store_dir = chosen_store(args).resolve()
     if store_dir.exists() and not store_dir.is_dir():
         raise InputError("the store path is not a directory", where=str(store_dir))
     print(f"glossary serve: store {store_dir}: {prepare_store(store_dir)}", file=sys.stderr)
