@@ -21,6 +21,7 @@ import threading
 from typing import Any
 
 from flask import Blueprint, Flask, Response, current_app, request
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from glossary.concepts import Catalog, Description, serialize
 from glossary.errors import GlossaryError, InputError, NotAcceptable, NotFound
@@ -203,9 +204,25 @@ def _answer_known(uri: str, rep: Representation | None, lang: str | None) -> Res
     )
 
 
+def _refuse_other_routes_methods(path: str) -> None:
+    """``GET /api/validate`` is a 405 (that route takes POST), not a concept lookup."""
+    adapter = current_app.url_map.bind_to_environ(request.environ)
+    allowed = []
+    for method in ("POST", "PUT", "PATCH", "DELETE"):
+        try:
+            endpoint, _ = adapter.match(path, method=method)
+        except HTTPException:
+            continue
+        if endpoint != request.endpoint:
+            allowed.append(method)
+    if allowed:
+        raise MethodNotAllowed(valid_methods=allowed)
+
+
 @bp.get("/<path:path>")
 def by_path(path: str) -> Response:
     """A URI under the public base, at its own path (with an optional format suffix)."""
+    _refuse_other_routes_methods("/" + path)
     lang = request.args.get("lang") or None
     base = public_base()
     full = "/" + path
