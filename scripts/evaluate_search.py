@@ -9,6 +9,12 @@ concept. Printed: hit@1, hit@10 and MRR (over the top 10) for
 * ``embed``    embeddings alone (cosine, max over a concept's vectors);
 * ``hybrid``   the hybrid ranking (SearchIndex.related(q=...)) for each weight
                ``alpha`` of the label score and penalty ``rho`` (glossary/search/hybrid.py),
+* ``ngram``    an experiment, not in production: character n-gram TF-IDF (scikit-learn,
+               ``char_wb`` 3 to 5, sublinear tf) cosine between the folded query and each
+               indexed English (or untagged) label, a concept scoring its best label;
+* ``hybrid+ngram b=B``  the production hybrid's score (its alpha and rho) times
+               ``1 - B`` plus ``B`` times the n-gram score, over the union of both
+               channels' top 50 (an exact label match stays first),
 
 for each way of composing a concept's text (glossary/search/compose.py), and the
 hybrid's parameters swept on STW (the tuning set); UNESCO is the test set, and its
@@ -37,7 +43,7 @@ from glossary.rdfio import read_quads  # noqa: E402
 from glossary.search import SearchIndex, build_indexes  # noqa: E402
 from glossary.search.embeddings import Encoder, get_encoder  # noqa: E402
 from glossary.search.hybrid import combine  # noqa: E402
-from glossary.search.text import lang_matches  # noqa: E402
+from glossary.search.text import fold, lang_matches  # noqa: E402
 
 VOCABS = Path(os.environ.get("GLOSSARY_VOCABULARIES", ROOT.parent / "shared" / "vocabularies"))
 SKOS = "http://www.w3.org/2004/02/skos/core#"
@@ -121,6 +127,7 @@ def evaluate(
     gold: list[str],
     alphas: list[float],
     rhos: list[float],
+    betas: Sequence[float] = (),
 ) -> dict[str, tuple[float, float, float]]:
     out: dict[str, tuple[float, float, float]] = {}
     uris = index.uris
@@ -148,6 +155,52 @@ def evaluate(
                                                 rho=rho)]
                    for q, (qv, sem, ov, ex) in zip(queries, cache, strict=True)]  # fmt: skip
             out[f"hybrid a={alpha:.2f} rho={rho:.2f}"] = metrics(ranks_of(res, gold))
+    ngrams = ngram_scores(index, queries, 50)
+    out["ngram"] = metrics(ranks_of([top(ng, uris) for ng in ngrams], gold))
+    for beta in betas:
+        res = []
+        for q, (qv, sem, ov, ex), ng in zip(queries, cache, ngrams, strict=True):
+            # The production hybrid's score for every candidate of either channel.
+            cands = dict(sem)
+            for c in ng:
+                if c not in cands:
+                    cands[c] = index.cosine(qv, c)
+            base = dict(combine(index, q, qv, cands, ov, [], len(cands), alpha=index.alpha,
+                                rho=index.rho))  # fmt: skip
+            fused = {c: (1.0 - beta) * s + beta * ng.get(c, 0.0) for c, s in base.items()}
+            for c in ex:
+                fused[c] = 1.0
+            res.append(top(fused, uris))
+        out[f"hybrid+ngram b={beta:.2f}"] = metrics(ranks_of(res, gold))
+    return out
+
+
+def top(scores: dict[int, float], uris: list[str], n: int = 10) -> list[str]:
+    return [uris[c] for c, _ in sorted(scores.items(), key=lambda cs: (-cs[1], uris[cs[0]]))[:n]]
+
+
+def ngram_scores(index: SearchIndex, queries: list[str], n: int) -> list[dict[int, float]]:
+    """Character n-gram TF-IDF cosine (char_wb 3-5) between each folded query and the
+    index's English or untagged labels; per query, the ``n`` best concepts by their
+    best label."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    li = index.labels
+    ids = [i for i, tag in enumerate(li.label_lang) if not tag or lang_matches(tag, "en")]
+    concept = np.asarray(li.label_concept)[ids]
+    vec = TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), sublinear_tf=True,
+                          dtype=np.float32)  # fmt: skip
+    labels = vec.fit_transform([li.label_folded[i] for i in ids])
+    sims = (vec.transform([fold(q) for q in queries]) @ labels.T).tocsr()
+    out: list[dict[int, float]] = []
+    for r in range(sims.shape[0]):
+        lo, hi = sims.indptr[r], sims.indptr[r + 1]
+        best: dict[int, float] = {}
+        for j, s in zip(sims.indices[lo:hi].tolist(), sims.data[lo:hi].tolist(), strict=True):
+            c = int(concept[j])
+            if s > best.get(c, 0.0):
+                best[c] = s
+        out.append(dict(sorted(best.items(), key=lambda cs: -cs[1])[:n]))
     return out
 
 
@@ -160,10 +213,13 @@ def main() -> int:
                     help="weights of the token-overlap label score to try")  # fmt: skip
     ap.add_argument("--rhos", default="0,0.03,0.06,0.1",
                     help="penalties for labels the query subsumes to try")  # fmt: skip
+    ap.add_argument("--ngram-betas", default="0.05,0.1,0.2",
+                    help="weights of the char n-gram channel to try (empty: none)")  # fmt: skip
     ap.add_argument("--vocabs", default="stw,unesco")
     ap.add_argument("--model", default=None, help="embedding model (default: configured)")
     args = ap.parse_args()
     alphas = [float(a) for a in args.alphas.split(",")]
+    betas = [float(b) for b in args.ngram_betas.split(",") if b]
     rhos = [float(r) for r in args.rhos.split(",")]
     schemes = args.schemes.split(",")
     encoder = CachingEncoder(get_encoder(args.model))
@@ -186,7 +242,7 @@ def main() -> int:
                 build_indexes(store, graph, vocab, Path(tmp), encoder=encoder, scheme=scheme)
                 index = SearchIndex.open(Path(tmp), encoder=encoder)
                 built = time.perf_counter() - t0
-                table[(vocab, scheme)] = evaluate(index, queries, qvecs, gold, alphas, rhos)
+                table[(vocab, scheme)] = evaluate(index, queries, qvecs, gold, alphas, rhos, betas)
             print(f"  {vocab} {scheme}: built in {built:.1f}s", flush=True)
 
     print()
