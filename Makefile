@@ -27,7 +27,8 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-serve: setup
+# Serving needs no browser: only the Python packages.
+serve: $(STAMP)
 	$(VENV)/bin/glossary serve
 
 # The whole default suite: lint, types, tests (not the ones marked slow).
