@@ -1,0 +1,628 @@
+"""The Skosmos REST v1 API under ``/rest/v1/`` (clients: skosmos-client, Cocoda, Finto
+widgets): same paths, parameters and JSON keys as Skosmos, JSON with an ``@context``
+(``uri`` is ``@id``, ``type`` is ``@type``), CORS open, errors as problem details
+(400 bad parameter, 404 unknown vocabulary or concept, 406 unsupported format).
+
+Everything is answered from what exists already: the :class:`glossary.concepts.Catalog`
+(descriptions, hierarchy, index letters, cached per store version), the label search
+index (never a SPARQL scan), the load-time counts of each vocabulary, and the dumps.
+docs/skosmos.md lists the endpoints and the deviations from Skosmos.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Flask, Response, jsonify, request, url_for
+
+from glossary.concepts import SKOS, ConceptView, Description, Ref, broader_paths
+from glossary.concepts import local_name as _local_name
+from glossary.errors import InputError, NotAcceptable, NotFound
+from glossary.formats import RdfFormat
+from glossary.linkeddata import RDF_FORMATS, negotiate
+from glossary.negotiation import choose
+from glossary.skosmos import best_tier, context, lookup_tier, search_term
+from service.linkeddata import catalog, check_uri, local_url
+from service.params import int_arg, open_cors
+from service.search_api import MAX_OFFSET, MAX_Q, search_index
+
+bp = Blueprint("skosmos", __name__, url_prefix="/rest/v1")
+open_cors(bp)
+
+MAX_HITS = 100  # the label index's largest page
+MAX_TRANSITIVE = 1000  # nodes in a narrowerTransitive answer
+_MEDIA = {m: f for f in RDF_FORMATS for m in f.media_types}
+
+
+# --- parameters -----------------------------------------------------------------------
+
+
+def _lang(name: str = "lang") -> str | None:
+    value = request.args.get(name) or None
+    if value is None:
+        return None
+    ok = len(value) <= 35 and all(p.isalnum() and len(p) <= 8 for p in value.split("-"))
+    if not ok:
+        raise InputError(
+            f"not a language tag: {value[:50]!r}",
+            where=name,
+            hint="give a BCP 47 tag such as en, fi or en-GB",
+        )
+    return value
+
+
+def _uri() -> str:
+    return check_uri(request.args.get("uri"))
+
+
+def _vocab(vocid: str) -> Any:
+    return catalog().vocabulary(vocid)
+
+
+def _answer(ctx_lang: str | None, body: dict[str, Any], /, **terms: Any) -> Response:
+    return jsonify({"@context": context(ctx_lang, **terms), **body})
+
+
+def _view(uri: str, lang: str | None, vocab: Any | None = None) -> tuple[Description, ConceptView]:
+    """The concept ``uri``; with ``vocab``, 404 unless that vocabulary describes it."""
+    desc, view = catalog().view(uri, lang)
+    if vocab is not None and vocab.graph not in desc.graphs:
+        raise NotFound(
+            f"<{uri}> is not in the vocabulary {vocab.id!r}",
+            hint=f"GET /rest/v1/search?query=... finds it; it is in {view.vocab!r}",
+        )
+    return desc, view
+
+
+def _refs(refs: list[Ref]) -> list[dict[str, str]]:
+    return [{"uri": r.uri, "prefLabel": r.label} for r in refs]
+
+
+# --- vocabularies -----------------------------------------------------------------------
+
+
+def _title(vocab: Any, lang: str | None) -> str:
+    titles: dict[str, str] = dict(getattr(vocab, "titles", {}) or {})
+    if lang and titles.get(lang):
+        return titles[lang]
+    return str(vocab.title or titles.get("en") or next(iter(titles.values()), vocab.id))
+
+
+@bp.get("/vocabularies")
+def vocabularies() -> Response:
+    lang = _lang()
+    base = request.url_root + "rest/v1/"
+    items = [{"uri": v.id, "id": v.id, "title": _title(v, lang)} for v in catalog().vocabularies()]
+    return _answer(
+        lang,
+        {"uri": "", "vocabularies": items},
+        **{
+            "@base": base,
+            "title": {"@id": "rdfs:label"},
+            "vocabularies": "onki:hasVocabulary",
+            "id": "onki:vocabularyIdentifier",
+        },
+    )
+
+
+@bp.get("/<vocid>/")
+def vocabulary(vocid: str) -> Response:
+    lang = _lang()
+    v = _vocab(vocid)
+    cat = catalog()
+    info = cat.scheme_info(vocid)
+    schemes = []
+    for s in v.schemes:
+        titles = info.get(s, {}).get("titles", {})
+        label = (lang and titles.get(lang)) or titles.get(cat.default_lang(v)) or _title(v, lang)
+        schemes.append({"uri": s, "type": "skos:ConceptScheme", "prefLabel": label,
+                        "label": label, "title": label})  # fmt: skip
+    body = {
+        "uri": request.base_url,
+        "id": v.id,
+        "title": _title(v, lang),
+        "defaultLanguage": cat.default_lang(v),
+        "languages": sorted(v.languages),
+        "conceptschemes": schemes,
+    }
+    return _answer(
+        lang,
+        body,
+        title="dct:title",
+        dct="http://purl.org/dc/terms/",
+        conceptschemes="onki:hasConceptScheme",
+        id="onki:vocabularyIdentifier",
+        defaultLanguage={"@id": "onki:defaultLanguage", "@type": "xsd:string"},
+        languages={"@id": "onki:language", "@type": "xsd:string", "@container": "@list"},
+        xsd="http://www.w3.org/2001/XMLSchema#",
+        prefLabel="skos:prefLabel",
+        label="rdfs:label",
+    )
+
+
+# --- search -----------------------------------------------------------------------------
+
+
+def _search(vocabs: list[str] | None) -> Response:
+    raw = request.args.get("query")
+    if raw is None or not raw.strip():
+        raise InputError(
+            "the query parameter is missing or empty",
+            where="query",
+            hint="add ?query= with the start of a label, e.g. query=appl*",
+        )
+    if len(raw) > MAX_Q:
+        raise InputError(f"query is longer than {MAX_Q} characters", where="query")
+    term = search_term(raw)
+    lang = _lang()
+    labellang = _lang("labellang") or lang
+    maxhits = int_arg("maxhits", MAX_HITS, 1, MAX_HITS)
+    offset = int_arg("offset", 0, 0, MAX_OFFSET)
+    if vocabs is None:
+        vocabs = (request.args.get("vocab") or "").split() or None
+    index = search_index()
+    cat = catalog()
+    for vid in vocabs or ():
+        cat.vocabulary(vid)  # 404 for an unknown id
+    if not vocabs or len(vocabs) == 1:
+        vocab = vocabs[0] if vocabs else None
+        hits = index.search(term, lang=lang, vocab=vocab, limit=maxhits, offset=offset)
+    else:  # each vocabulary's first offset+maxhits, merged by score
+        if offset + maxhits > MAX_HITS:
+            raise InputError(
+                f"with several vocabularies, offset + maxhits must be at most {MAX_HITS}",
+                where="offset",
+            )
+        merged = [
+            h for vid in vocabs for h in index.search(term, lang=lang, vocab=vid,
+                                                      limit=offset + maxhits)
+        ]  # fmt: skip
+        merged.sort(key=lambda h: (-h.score, h.uri))
+        hits = merged[offset : offset + maxhits]
+    results = []
+    for h in hits:
+        pref = h.pref_label
+        if labellang and labellang != lang:
+            pref = index.pref_label(index.concept_id(h.uri), labellang, h.lang) or pref
+        item: dict[str, Any] = {
+            "uri": h.uri,
+            "type": ["skos:Concept"],
+            "localname": _local_name(h.uri),
+            "prefLabel": pref if pref is not None else _local_name(h.uri),
+            "lang": h.lang or "",
+            "vocab": h.vocab,
+        }
+        if h.match_type == "altLabel":
+            item["altLabel"] = h.matched_label
+        elif h.match_type == "hiddenLabel":
+            item["hiddenLabel"] = h.matched_label
+        elif h.matched_label is not None and h.matched_label != item["prefLabel"]:
+            item["matchedPrefLabel"] = h.matched_label
+        results.append(item)
+    return _answer(
+        lang,
+        {"uri": "", "results": results},
+        results={"@id": "onki:results", "@container": "@list"},
+        prefLabel="skos:prefLabel",
+        altLabel="skos:altLabel",
+        hiddenLabel="skos:hiddenLabel",
+    )
+
+
+@bp.get("/search")
+def search() -> Response:
+    return _search(None)
+
+
+@bp.get("/<vocid>/search")
+def vocab_search(vocid: str) -> Response:
+    _vocab(vocid)
+    return _search([vocid])
+
+
+@bp.get("/<vocid>/lookup")
+def lookup(vocid: str) -> Response:
+    label = request.args.get("label")
+    if label is None or not label.strip():
+        raise InputError("the label parameter is missing or empty", where="label",
+                         hint="add ?label= with a whole label, e.g. label=apple")  # fmt: skip
+    if len(label) > MAX_Q:
+        raise InputError(f"label is longer than {MAX_Q} characters", where="label")
+    label = label.strip()
+    lang = _lang()
+    _vocab(vocid)
+    hits = search_index().search(label.replace("*", " "), lang=lang, vocab=vocid,
+                                 limit=MAX_HITS)  # fmt: skip
+    found = []
+    for h in hits:
+        tier = lookup_tier(label, h.matched_label or "", h.match_type)
+        if tier is None:
+            continue
+        item: dict[str, Any] = {"uri": h.uri, "localname": _local_name(h.uri),
+                                "prefLabel": h.pref_label, "lang": h.lang or "",
+                                "vocab": h.vocab}  # fmt: skip
+        if h.match_type in ("altLabel", "hiddenLabel"):
+            item[h.match_type] = h.matched_label
+        found.append((tier, item))
+    result = best_tier(found)
+    if not result:
+        raise NotFound(
+            f"no concept of {vocid!r} has the label {label[:100]!r}",
+            where="label",
+            hint=f"GET /rest/v1/{vocid}/search?query=... finds labels by their start",
+        )
+    return _answer(lang, {"result": result}, result={"@id": "onki:results",
+                                                     "@container": "@list"},
+                   prefLabel="skos:prefLabel", altLabel="skos:altLabel",
+                   hiddenLabel="skos:hiddenLabel")  # fmt: skip
+
+
+# --- hierarchy --------------------------------------------------------------------------
+
+
+@bp.get("/<vocid>/topConcepts")
+def top_concepts(vocid: str) -> Response:
+    lang = _lang()
+    v = _vocab(vocid)
+    scheme = request.args.get("scheme") or None
+    if scheme is not None and scheme not in v.schemes:
+        raise NotFound(f"{vocid!r} has no concept scheme <{scheme[:200]}>", where="scheme",
+                       hint="GET /rest/v1/" + vocid + "/ lists its conceptschemes")  # fmt: skip
+    default_scheme = v.schemes[0] if v.schemes else None
+    tops = []
+    for n in catalog().top_concepts(vocid, lang):
+        of = n.scheme or default_scheme
+        if scheme is not None and of != scheme:
+            continue
+        tops.append({"uri": n.uri, "label": n.label, "topConceptOf": of,
+                     "hasChildren": n.has_children})  # fmt: skip
+    return _answer(
+        lang,
+        {"uri": scheme or default_scheme or "", "topconcepts": tops},
+        topconcepts="skos:hasTopConcept",
+        topConceptOf={"@id": "skos:topConceptOf", "@type": "@id"},
+        label="skos:prefLabel",
+        hasChildren="onki:hasChildren",
+    )
+
+
+def _relation(vocid: str, key: str, refs_of: Any, terms: dict[str, Any]) -> Response:
+    lang = _lang()
+    uri = _uri()
+    _desc, view = _view(uri, lang, _vocab(vocid))
+    return _answer(lang, {"uri": uri, key: refs_of(view)}, prefLabel="skos:prefLabel", **terms)
+
+
+@bp.get("/<vocid>/broader")
+def broader(vocid: str) -> Response:
+    return _relation(vocid, "broader", lambda v: _refs(v.broader), {"broader": "skos:broader"})
+
+
+@bp.get("/<vocid>/narrower")
+def narrower(vocid: str) -> Response:
+    return _relation(vocid, "narrower", lambda v: _refs(v.narrower),
+                     {"narrower": "skos:narrower"})  # fmt: skip
+
+
+@bp.get("/<vocid>/related")
+def related(vocid: str) -> Response:
+    return _relation(vocid, "related", lambda v: _refs(v.related), {"related": "skos:related"})
+
+
+@bp.get("/<vocid>/children")
+def children(vocid: str) -> Response:
+    lang = _lang()
+    uri = _uri()
+    v = _vocab(vocid)
+    _view(uri, lang, v)
+    nodes = catalog().children(uri, lang, vocid)
+    items = [{"uri": n.uri, "prefLabel": n.label, "hasChildren": n.has_children} for n in nodes]
+    return _answer(lang, {"uri": uri, "narrower": items}, narrower="skos:narrower",
+                   prefLabel="skos:prefLabel", hasChildren="onki:hasChildren")  # fmt: skip
+
+
+def _ancestors(uri: str, lang: str, default: str) -> tuple[dict[str, list[str]], dict[str, str]]:
+    """``({concept: [its broader concepts]}, {concept: label})`` up from ``uri``, from
+    the breadcrumb paths (at most a dozen paths, cycle-safe)."""
+    up: dict[str, list[str]] = {}
+    labels: dict[str, str] = {}
+    for path in broader_paths(catalog().src, uri, lang, [default]):
+        chain = [*path, Ref(uri, "")]
+        for i, ref in enumerate(path):
+            labels[ref.uri] = ref.label
+            child = chain[i + 1].uri
+            if ref.uri not in up.setdefault(child, []):
+                up[child].append(ref.uri)
+            up.setdefault(ref.uri, [])
+    return up, labels
+
+
+@bp.get("/<vocid>/broaderTransitive")
+def broader_transitive(vocid: str) -> Response:
+    lang = _lang()
+    uri = _uri()
+    v = _vocab(vocid)
+    _desc, view = _view(uri, lang, v)
+    up, labels = _ancestors(uri, view.lang, catalog().default_lang(v))
+    labels[uri] = view.pref_label
+    out: dict[str, Any] = {}
+    for node in [uri, *[n for n in up if n != uri]]:
+        entry: dict[str, Any] = {"uri": node, "prefLabel": labels.get(node, _local_name(node))}
+        if up.get(node):
+            entry["broader"] = up[node]
+        out[node] = entry
+    return _answer(lang, {"uri": uri, "broaderTransitive": out},
+                   broaderTransitive={"@id": "skos:broaderTransitive", "@container": "@index"},
+                   broader={"@id": "skos:broader", "@type": "@id"},
+                   prefLabel="skos:prefLabel")  # fmt: skip
+
+
+@bp.get("/<vocid>/narrowerTransitive")
+def narrower_transitive(vocid: str) -> Response:
+    lang = _lang()
+    uri = _uri()
+    limit = int_arg("limit", MAX_TRANSITIVE, 1, MAX_TRANSITIVE)
+    v = _vocab(vocid)
+    _desc, view = _view(uri, lang, v)
+    cat = catalog()
+    out: dict[str, Any] = {uri: {"uri": uri, "prefLabel": view.pref_label}}
+    queue = [uri]
+    while queue and len(out) < limit:
+        node = queue.pop(0)
+        kids = cat.children(node, lang, vocid)
+        if kids:
+            out[node]["narrower"] = [k.uri for k in kids]
+        for k in kids:
+            if k.uri not in out and len(out) < limit:
+                out[k.uri] = {"uri": k.uri, "prefLabel": k.label}
+                queue.append(k.uri)
+    return _answer(lang, {"uri": uri, "narrowerTransitive": out},
+                   narrowerTransitive={"@id": "skos:narrowerTransitive",
+                                       "@container": "@index"},
+                   narrower={"@id": "skos:narrower", "@type": "@id"},
+                   prefLabel="skos:prefLabel")  # fmt: skip
+
+
+@bp.get("/<vocid>/hierarchy")
+def hierarchy(vocid: str) -> Response:
+    lang = _lang()
+    uri = _uri()
+    v = _vocab(vocid)
+    _desc, view = _view(uri, lang, v)
+    cat = catalog()
+    up, labels = _ancestors(uri, view.lang, cat.default_lang(v))
+    labels[uri] = view.pref_label
+    default_scheme = v.schemes[0] if v.schemes else None
+    tops = {n.uri: n.scheme for n in cat.top_concepts(vocid, lang)}
+    out: dict[str, Any] = {}
+    for node in [uri, *[n for n in up if n != uri]]:
+        kids = cat.children(node, lang, vocid)
+        entry: dict[str, Any] = {
+            "uri": node,
+            "prefLabel": labels.get(node, _local_name(node)),
+            "hasChildren": bool(kids),
+        }
+        if up.get(node):
+            entry["broader"] = up[node]
+        elif node in tops and (tops[node] or default_scheme):
+            entry["top"] = tops[node] or default_scheme
+        if kids:
+            entry["narrower"] = [{"uri": k.uri, "label": k.label,
+                                  "hasChildren": k.has_children} for k in kids]  # fmt: skip
+        out[node] = entry
+    return _answer(lang, {"uri": uri, "broaderTransitive": out},
+                   broaderTransitive={"@id": "skos:broaderTransitive", "@container": "@index"},
+                   broader={"@id": "skos:broader", "@type": "@id"},
+                   narrower={"@id": "skos:narrower"}, label="skos:prefLabel",
+                   top={"@id": "skos:topConceptOf", "@type": "@id"},
+                   prefLabel="skos:prefLabel", hasChildren="onki:hasChildren")  # fmt: skip
+
+
+@bp.get("/<vocid>/mappings")
+def mappings(vocid: str) -> Response:
+    lang = _lang()
+    uri = _uri()
+    _desc, view = _view(uri, lang, _vocab(vocid))
+    items = []
+    for prop, refs in view.mappings.items():
+        for r in refs:
+            items.append({
+                "uri": r.uri, "type": [f"skos:{prop}"], "prefLabel": r.label,
+                "lang": view.lang, "hrefLink": local_url(r.uri),
+                "from": {"memberSet": [{"uri": uri, "prefLabel": view.pref_label}]},
+                "to": {"memberSet": [{"uri": r.uri}]},
+            })  # fmt: skip
+    return _answer(lang, {"mappings": items}, prefLabel="skos:prefLabel",
+                   mappings={"@id": "onki:mapping", "@container": "@list"})  # fmt: skip
+
+
+# --- labels, statistics, index ---------------------------------------------------------
+
+
+def _label(vocab: Any | None) -> Response:
+    lang = _lang()
+    uri = _uri()
+    _desc, view = _view(uri, lang, vocab)
+    body: dict[str, Any] = {"uri": uri}
+    wanted = lang or view.lang
+    labels = view.pref_labels.get(wanted) or next(
+        (ls for k, ls in view.pref_labels.items() if k.lower().startswith(wanted.lower() + "-")),
+        None,
+    )
+    if labels:
+        body["prefLabel"] = labels[0]
+    return _answer(wanted, body, prefLabel="skos:prefLabel")
+
+
+@bp.get("/label")
+def label() -> Response:
+    return _label(None)
+
+
+@bp.get("/<vocid>/label")
+def vocab_label(vocid: str) -> Response:
+    return _label(_vocab(vocid))
+
+
+@bp.get("/<vocid>/vocabularyStatistics")
+def vocabulary_statistics(vocid: str) -> Response:
+    lang = _lang()
+    v = _vocab(vocid)
+    body = {
+        "uri": request.base_url,
+        "id": v.id,
+        "title": _title(v, lang),
+        "concepts": {
+            "class": SKOS + "Concept",
+            "label": "Concept",
+            "count": v.concepts - v.deprecated,
+            "deprecatedCount": v.deprecated,
+        },
+        "subTypes": [],
+        "conceptGroups": {
+            "class": SKOS + "Collection",
+            "label": "Collection",
+            "count": len(catalog().collections(vocid)),
+        },
+    }
+    return _answer(lang, body, void="http://rdfs.org/ns/void#", title="dct:title",
+                   dct="http://purl.org/dc/terms/", id="onki:vocabularyIdentifier",
+                   concepts="void:classPartition", count="void:entities",
+                   deprecatedCount="onki:deprecatedCount", label="rdfs:label",
+                   subTypes={"@id": "void:classPartition"},
+                   conceptGroups={"@id": "void:classPartition"})  # fmt: skip
+
+
+@bp.get("/<vocid>/labelStatistics")
+def label_statistics(vocid: str) -> Response:
+    lang = _lang()
+    v = _vocab(vocid)
+    languages = [
+        {"literal": tag, "lang": tag,
+         "properties": [{"property": "skos:prefLabel", "labels": count}]}
+        for tag, count in sorted(v.label_counts.items()) if tag
+    ]  # fmt: skip
+    body = {"uri": request.base_url, "id": v.id, "title": _title(v, lang),
+            "languages": languages}  # fmt: skip
+    return _answer(lang, body, void="http://rdfs.org/ns/void#", title="dct:title",
+                   dct="http://purl.org/dc/terms/", id="onki:vocabularyIdentifier",
+                   languages="void:languagePartition", literal="rdfs:label",
+                   lang="dct:language", properties="void:propertyPartition",
+                   property="void:property", labels="void:triples")  # fmt: skip
+
+
+def _index_page(vocid: str, letter: str | None) -> Any:
+    lang = _lang()
+    limit = int_arg("limit", 1000, 1, 1000)
+    offset = int_arg("offset", 0, 0, 10_000_000)
+    if letter is not None:
+        if letter == "0-9":
+            letter = "#"
+        if len(letter) != 1:
+            raise InputError(f"not an index letter: {letter[:20]!r}", where="letter",
+                             hint=f"GET /rest/v1/{vocid}/index/ lists the letters")  # fmt: skip
+    return lang, catalog().index(vocid, lang=lang, letter=letter, offset=offset, limit=limit)
+
+
+@bp.get("/<vocid>/index/")
+def index_letters(vocid: str) -> Response:
+    lang, page = _index_page(vocid, None)
+    letters = ["0-9" if x == "#" else x for x in page.letters]
+    return _answer(lang, {"uri": request.base_url, "indexLetters": letters},
+                   indexLetters={"@id": "skosmos:indexLetters", "@container": "@list",
+                                 "@language": lang},
+                   skosmos="http://purl.org/net/skosmos#")  # fmt: skip
+
+
+@bp.get("/<vocid>/index/<letter>")
+def index_concepts(vocid: str, letter: str) -> Response:
+    try:
+        lang, page = _index_page(vocid, letter)
+        entries = [{"uri": n.uri, "localname": _local_name(n.uri), "prefLabel": n.label,
+                    "lang": lang or catalog().default_lang(_vocab(vocid))}
+                   for n in page.entries]  # fmt: skip
+    except NotFound:
+        _vocab(vocid)  # an unknown vocabulary stays a 404
+        lang, entries = _lang(), []  # a letter nothing is filed under: an empty list
+    return _answer(lang, {"uri": request.base_url, "indexConcepts": entries},
+                   indexConcepts={"@id": "skosmos:indexConcepts", "@container": "@list"},
+                   prefLabel="skos:prefLabel", skosmos="http://purl.org/net/skosmos#")  # fmt: skip
+
+
+# --- RDF --------------------------------------------------------------------------------
+
+
+def _rdf_format() -> RdfFormat:
+    """``format=`` (a media type as Skosmos takes, or ttl/jsonld/rdf/nt), else Accept."""
+    raw = request.args.get("format")
+    if raw:
+        # an unescaped '+' (application/ld+json) arrives as a space
+        media = raw.split(";", 1)[0].strip().lower().replace(" ", "+")
+        fmt = _MEDIA.get(media) or RdfFormat.from_name(raw)
+        if fmt is None or fmt not in RDF_FORMATS:
+            raise InputError(f"unknown format {raw[:80]!r}", where="format",
+                             hint="use text/turtle, application/rdf+xml or "
+                                  "application/ld+json")  # fmt: skip
+        return fmt
+    chosen = choose(request.headers.get("Accept"), [m for f in RDF_FORMATS for m in f.media_types])
+    if chosen is None:
+        raise NotAcceptable(
+            f"none of the media types in the Accept header ({request.headers.get('Accept')})"
+            " is offered",
+            offered=[f.media_type for f in RDF_FORMATS],
+        )
+    return _MEDIA[chosen]
+
+
+def _rdf_answer(triples: list[Any], fmt: RdfFormat) -> Response:
+    from glossary.concepts import serialize
+
+    resp = Response(serialize(triples, fmt), mimetype=fmt.media_type)
+    resp.headers["Content-Type"] = f"{fmt.media_type}; charset=utf-8"
+    if not request.args.get("format"):
+        resp.headers["Vary"] = "Accept"
+    return resp
+
+
+@bp.get("/data")
+def data() -> Response:
+    fmt = _rdf_format()
+    desc, _ = _view(_uri(), None)
+    return _rdf_answer(desc.triples, fmt)
+
+
+@bp.get("/<vocid>/data")
+def vocab_data(vocid: str) -> Response:
+    fmt = _rdf_format()
+    v = _vocab(vocid)
+    if request.args.get("uri") is None:
+        from glossary.linkeddata import suffix_for
+        from service.dumps import dump
+
+        return dump(f"{v.id}.{suffix_for(fmt)}")
+    desc, _ = _view(_uri(), None, v)
+    return _rdf_answer(desc.triples, fmt)
+
+
+@bp.get("/entity")
+def entity() -> Response:
+    uri = _uri()
+    _desc, view = _view(uri, None)
+    try:
+        rep = negotiate(request.headers.get("Accept"))
+    except NotAcceptable:
+        rep = None
+    if rep is None or rep.is_html or view.vocab is None:
+        target = local_url(uri)
+    else:
+        assert rep.rdf is not None
+        target = url_for("skosmos.vocab_data", vocid=view.vocab, uri=uri,
+                         format=rep.rdf.media_type)  # fmt: skip
+    resp = Response(status=303)
+    resp.headers["Location"] = target
+    resp.headers["Vary"] = "Accept"
+    return resp
+
+
+def init_app(app: Flask) -> None:
+    app.register_blueprint(bp)

@@ -1,0 +1,432 @@
+"""The Skosmos REST v1 API (/rest/v1/): same paths, parameters and JSON keys as Skosmos.
+
+Over three stores loaded through the real load path: the linked-data fixture
+(tests/data/ld: polyhierarchy, two schemes, three languages, a mapping, a deprecated
+concept), the mini store of conftest (tests/data/store/mini.ttl: a two-level tree,
+alt labels) and the bundled community glossary (compiled from glossary/terms).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import parse_qs, quote, urlsplit
+
+import pytest
+from e2e.support import LD, build_ld_store, make_app
+
+MINI = "https://example.org/mini/"
+GLOSSARY = "https://w3id.org/semantic-glossary/community/"
+
+
+@pytest.fixture(scope="module")
+def ld(tmp_path_factory):  # type: ignore[no-untyped-def]
+    return make_app(build_ld_store(tmp_path_factory.mktemp("skosmos-ld"))).test_client()
+
+
+@pytest.fixture(scope="module")
+def community(tmp_path_factory):  # type: ignore[no-untyped-def]
+    from glossary.cli.serve import prepare_store
+
+    path = tmp_path_factory.mktemp("skosmos-community")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("GLOSSARY_EMBEDDING_MODEL", "hash")
+        prepare_store(path)
+    return make_app(path).test_client()
+
+
+def get(client, path: str, status: int = 200, **headers: str) -> Any:  # type: ignore[no-untyped-def]
+    resp = client.get(path, headers=headers)
+    assert resp.status_code == status, resp.get_data(as_text=True)[:400]
+    assert resp.headers["Access-Control-Allow-Origin"] == "*"
+    if status >= 400:
+        assert resp.mimetype == "application/problem+json"
+        body = resp.get_json(force=True)
+        assert body["status"] == status and body["detail"]
+        return body
+    assert resp.mimetype == "application/json"
+    body = resp.get_json()
+    ctx = body["@context"]
+    assert ctx["uri"] == "@id" and ctx["type"] == "@type"
+    assert ctx["skos"] == "http://www.w3.org/2004/02/skos/core#"
+    return body
+
+
+def q(uri: str) -> str:
+    return quote(uri, safe="")
+
+
+# --- vocabularies ----------------------------------------------------------------------
+
+
+def test_vocabularies_have_skosmos_keys_and_titles_in_lang(ld) -> None:  # type: ignore[no-untyped-def]
+    body = get(ld, "/rest/v1/vocabularies?lang=fr")
+    assert body["@context"]["@language"] == "fr"
+    by_id = {v["id"]: v for v in body["vocabularies"]}
+    assert set(by_id) == {"ldtest", "hashvocab"}
+    assert all(set(v) == {"uri", "id", "title"} for v in by_id.values())
+    assert by_id["ldtest"]["title"] == "Vocabulaire de test"
+    assert get(ld, "/rest/v1/vocabularies?lang=en")["vocabularies"][1]["title"] == (
+        "LD test vocabulary"
+    )
+    get(ld, "/rest/v1/vocabularies?lang=e%20n", 400)
+
+
+def test_vocabulary_info(ld) -> None:  # type: ignore[no-untyped-def]
+    body = get(ld, "/rest/v1/ldtest/")
+    assert body["id"] == "ldtest"
+    assert body["defaultLanguage"] == "en"
+    assert body["languages"] == ["de", "en", "fr"]
+    schemes = {s["uri"]: s for s in body["conceptschemes"]}
+    assert set(schemes) == {"https://w3id.org/semantic-glossary/ldtest", LD + "scheme-b"}
+    assert schemes[LD + "scheme-b"]["prefLabel"] == "Second scheme"
+    assert all(s["type"] == "skos:ConceptScheme" for s in schemes.values())
+    problem = get(ld, "/rest/v1/nosuch/", 404)
+    assert "nosuch" in problem["detail"]
+
+
+# --- search ----------------------------------------------------------------------------
+
+
+def test_search_is_a_prefix_search_with_skosmos_keys(community) -> None:  # type: ignore[no-untyped-def]
+    body = get(community, "/rest/v1/search?query=communit&lang=en")
+    results = body["results"]
+    assert results[0]["uri"] == GLOSSARY + "community"
+    assert results[0] == {
+        "uri": GLOSSARY + "community",
+        "type": ["skos:Concept"],
+        "localname": "community",
+        "prefLabel": "Community",
+        "lang": "en",
+        "vocab": "community",
+    }
+    assert body["@context"]["results"] == {"@id": "onki:results", "@container": "@list"}
+    uris = [r["uri"] for r in results]
+    assert GLOSSARY + "community-led" in uris
+    # "communit*" is the same search; the trailing '*' only says so
+    assert get(community, "/rest/v1/search?query=communit*&lang=en")["results"] == results
+    # paging
+    page = get(community, "/rest/v1/search?query=communit&maxhits=2&offset=1")["results"]
+    assert [r["uri"] for r in page] == uris[1:3]
+
+
+def test_search_leading_star_matches_word_starts(community) -> None:  # type: ignore[no-untyped-def]
+    uris = {r["uri"] for r in get(community, "/rest/v1/search?query=*led")["results"]}
+    assert {GLOSSARY + "community-led", GLOSSARY + "product-led"} <= uris
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "",
+        "query=",
+        "query=*",
+        "query=a*b",
+        "query=comm&maxhits=0",
+        "query=comm&maxhits=101",
+        "query=comm&maxhits=ten",
+        "query=comm&offset=-1",
+        "query=comm&lang=%3Cscript%3E",
+        "query=" + "x" * 501,
+    ],
+)
+def test_search_bad_parameters_are_400(community, query: str) -> None:  # type: ignore[no-untyped-def]
+    get(community, "/rest/v1/search?" + query, 400)
+
+
+def test_search_unknown_vocabulary_is_404(community) -> None:  # type: ignore[no-untyped-def]
+    get(community, "/rest/v1/search?query=comm&vocab=nosuch", 404)
+    get(community, "/rest/v1/nosuch/search?query=comm", 404)
+
+
+def test_search_alt_label_labellang_and_matched_pref_label(ld) -> None:  # type: ignore[no-untyped-def]
+    hit = get(ld, "/rest/v1/search?query=communities&lang=en")["results"][0]
+    assert hit["uri"] == LD + "community"
+    assert hit["altLabel"] == "communities" and hit["prefLabel"] == "community"
+    # labellang: the prefLabel shown in another language than the one searched
+    hit = get(ld, "/rest/v1/search?query=community&lang=en&labellang=fr")["results"][0]
+    assert hit["prefLabel"] == "communauté" and hit["lang"] == "en"
+    assert hit["matchedPrefLabel"] == "community"
+    # a prefLabel that is not the one shown is reported as matchedPrefLabel
+    hit = get(ld, "/rest/v1/search?query=communaut&lang=fr")["results"][0]
+    assert hit["prefLabel"] == "communauté" and "matchedPrefLabel" not in hit
+
+
+def test_search_in_one_or_several_vocabularies(ld) -> None:  # type: ignore[no-untyped-def]
+    assert get(ld, "/rest/v1/hashvocab/search?query=communit")["results"] == []
+    in_ld = get(ld, "/rest/v1/ldtest/search?query=communit")["results"]
+    assert in_ld and all(r["vocab"] == "ldtest" for r in in_ld)
+    both = get(ld, "/rest/v1/search?query=communit&vocab=ldtest%20hashvocab")["results"]
+    assert [r["uri"] for r in both] == [r["uri"] for r in in_ld]
+    get(ld, "/rest/v1/search?query=c&vocab=ldtest%20hashvocab&maxhits=100&offset=1", 400)
+
+
+# --- lookup ----------------------------------------------------------------------------
+
+
+def test_lookup_tiers(client) -> None:  # type: ignore[no-untyped-def]
+    exact = get(client, "/rest/v1/mini/lookup?label=apple&lang=en")["result"]
+    assert [r["uri"] for r in exact] == [MINI + "apple"]
+    assert set(exact[0]) >= {"uri", "localname", "prefLabel", "lang"}
+    # case-insensitive on the prefLabel
+    assert get(client, "/rest/v1/mini/lookup?label=APPLE")["result"][0]["uri"] == MINI + "apple"
+    # an alternative label, said so
+    alt = get(client, "/rest/v1/mini/lookup?label=Eating%20apple")["result"]
+    assert alt[0]["uri"] == MINI + "apple" and alt[0]["altLabel"] == "eating apple"
+    # another language
+    assert get(client, "/rest/v1/mini/lookup?label=Birne&lang=de")["result"][0]["uri"] == (
+        MINI + "pear"
+    )
+    # only a prefix of a label: not a lookup answer
+    get(client, "/rest/v1/mini/lookup?label=app", 404)
+    get(client, "/rest/v1/mini/lookup", 400)
+    get(client, "/rest/v1/nosuch/lookup?label=apple", 404)
+
+
+# --- hierarchy -------------------------------------------------------------------------
+
+
+def test_top_concepts(ld, client) -> None:  # type: ignore[no-untyped-def]
+    tops = get(ld, "/rest/v1/ldtest/topConcepts?lang=fr")["topconcepts"]
+    by_uri = {t["uri"]: t for t in tops}
+    assert set(by_uri) == {LD + "community", LD + "leadership"}
+    assert by_uri[LD + "community"] == {
+        "uri": LD + "community",
+        "label": "communauté",
+        "topConceptOf": "https://w3id.org/semantic-glossary/ldtest",
+        "hasChildren": True,
+    }
+    assert by_uri[LD + "leadership"]["topConceptOf"] == LD + "scheme-b"
+    only_b = get(ld, "/rest/v1/ldtest/topConcepts?scheme=" + q(LD + "scheme-b"))
+    assert [t["uri"] for t in only_b["topconcepts"]] == [LD + "leadership"]
+    get(ld, "/rest/v1/ldtest/topConcepts?scheme=" + q(LD + "nosuch"), 404)
+    mini = get(client, "/rest/v1/mini/topConcepts")["topconcepts"]
+    assert [(t["uri"], t["hasChildren"]) for t in mini] == [(MINI + "fruit", True)]
+
+
+def test_broader_narrower_related_children(ld) -> None:  # type: ignore[no-untyped-def]
+    led = q(LD + "community-led")
+    body = get(ld, f"/rest/v1/ldtest/broader?uri={led}")
+    assert body["uri"] == LD + "community-led"
+    assert body["broader"] == [
+        {"uri": LD + "community", "prefLabel": "community"},
+        {"uri": LD + "leadership", "prefLabel": "leadership"},
+    ]
+    fr = get(ld, f"/rest/v1/ldtest/broader?uri={led}&lang=fr")["broader"]
+    assert {b["prefLabel"] for b in fr} == {"communauté", "direction"}
+    assert get(ld, f"/rest/v1/ldtest/related?uri={led}")["related"] == [
+        {"uri": LD + "member", "prefLabel": "member"}
+    ]
+    narrower = get(ld, "/rest/v1/ldtest/narrower?uri=" + q(LD + "community"))["narrower"]
+    assert {n["uri"] for n in narrower} == {LD + "community-led", LD + "member", LD + "xss"}
+    children = get(ld, "/rest/v1/ldtest/children?uri=" + q(LD + "leadership"))["narrower"]
+    assert children == [
+        {"uri": LD + "community-led", "prefLabel": "community-led", "hasChildren": False}
+    ]
+
+
+@pytest.mark.parametrize("endpoint", ["broader", "narrower", "related", "children", "label",
+                                      "broaderTransitive", "narrowerTransitive", "hierarchy",
+                                      "mappings"])  # fmt: skip
+def test_concept_endpoints_check_uri_and_vocabulary(ld, endpoint: str) -> None:  # type: ignore[no-untyped-def]
+    get(ld, f"/rest/v1/ldtest/{endpoint}", 400)  # no uri
+    get(ld, f"/rest/v1/ldtest/{endpoint}?uri=not%20a%20uri", 400)
+    get(ld, f"/rest/v1/ldtest/{endpoint}?uri=" + q(LD + "nosuch"), 404)
+    # a concept of another vocabulary
+    get(ld, f"/rest/v1/ldtest/{endpoint}?uri=" + q("http://example.org/hashvocab#C1"), 404)
+    get(ld, f"/rest/v1/nosuch/{endpoint}?uri=" + q(LD + "community"), 404)
+    get(ld, f"/rest/v1/ldtest/{endpoint}?uri=" + q(LD + "community") + "&lang=%2A%2A", 400)
+
+
+def test_broader_transitive_is_a_map_over_the_polyhierarchy(ld) -> None:  # type: ignore[no-untyped-def]
+    body = get(ld, "/rest/v1/ldtest/broaderTransitive?uri=" + q(LD + "community-led"))
+    tree = body["broaderTransitive"]
+    assert isinstance(tree, dict)
+    assert set(tree) == {LD + "community-led", LD + "community", LD + "leadership"}
+    assert sorted(tree[LD + "community-led"]["broader"]) == [LD + "community", LD + "leadership"]
+    assert tree[LD + "community"] == {"uri": LD + "community", "prefLabel": "community"}
+
+
+def test_narrower_transitive_is_a_map(client) -> None:  # type: ignore[no-untyped-def]
+    tree = get(client, "/rest/v1/mini/narrowerTransitive?uri=" + q(MINI + "fruit"))
+    tree = tree["narrowerTransitive"]
+    assert set(tree) == {MINI + "fruit", MINI + "apple", MINI + "pear", MINI + "quince"}
+    assert sorted(tree[MINI + "fruit"]["narrower"]) == [MINI + "apple", MINI + "pear",
+                                                         MINI + "quince"]  # fmt: skip
+    assert "narrower" not in tree[MINI + "apple"]
+    limited = get(client, "/rest/v1/mini/narrowerTransitive?limit=2&uri=" + q(MINI + "fruit"))
+    assert len(limited["narrowerTransitive"]) == 2
+    get(client, "/rest/v1/mini/narrowerTransitive?limit=0&uri=" + q(MINI + "fruit"), 400)
+
+
+def test_hierarchy_has_every_path_to_the_tops(ld) -> None:  # type: ignore[no-untyped-def]
+    tree = get(ld, "/rest/v1/ldtest/hierarchy?uri=" + q(LD + "community-led"))
+    tree = tree["broaderTransitive"]
+    assert set(tree) == {LD + "community-led", LD + "community", LD + "leadership"}
+    assert tree[LD + "community"]["top"] == "https://w3id.org/semantic-glossary/ldtest"
+    assert tree[LD + "leadership"]["top"] == LD + "scheme-b"
+    assert "top" not in tree[LD + "community-led"]
+    kids = {n["uri"]: n for n in tree[LD + "leadership"]["narrower"]}
+    led = {"uri": LD + "community-led", "label": "community-led", "hasChildren": False}
+    assert kids == {LD + "community-led": led}
+    assert tree[LD + "community"]["hasChildren"] is True
+    assert tree[LD + "community-led"]["hasChildren"] is False
+
+
+def test_mappings(ld) -> None:  # type: ignore[no-untyped-def]
+    body = get(ld, "/rest/v1/ldtest/mappings?uri=" + q(LD + "community"))
+    [m] = body["mappings"]
+    assert m["uri"] == "http://example.org/other/community"
+    assert m["type"] == ["skos:exactMatch"]
+    assert m["from"]["memberSet"][0]["uri"] == LD + "community"
+    assert m["to"]["memberSet"] == [{"uri": "http://example.org/other/community"}]
+    assert get(ld, "/rest/v1/ldtest/mappings?uri=" + q(LD + "member"))["mappings"] == []
+
+
+# --- labels, statistics, index ---------------------------------------------------------
+
+
+def test_label(ld) -> None:  # type: ignore[no-untyped-def]
+    uri = q(LD + "community")
+    assert get(ld, f"/rest/v1/label?uri={uri}&lang=fr") == {
+        "@context": get(ld, f"/rest/v1/label?uri={uri}&lang=fr")["@context"],
+        "uri": LD + "community",
+        "prefLabel": "communauté",
+    }
+    assert get(ld, f"/rest/v1/ldtest/label?uri={uri}&lang=de")["prefLabel"] == "Gemeinschaft"
+    assert get(ld, f"/rest/v1/ldtest/label?uri={uri}")["prefLabel"] == "community"
+    assert "prefLabel" not in get(ld, f"/rest/v1/label?uri={uri}&lang=fi")
+    get(ld, "/rest/v1/label?uri=" + q(LD + "nosuch"), 404)
+
+
+def test_statistics_are_the_load_time_counts(ld) -> None:  # type: ignore[no-untyped-def]
+    stats = get(ld, "/rest/v1/ldtest/vocabularyStatistics")
+    assert stats["id"] == "ldtest"
+    vocab = {v["id"]: v for v in ld.get("/api/vocabularies").get_json()["vocabularies"]}["ldtest"]
+    concepts = stats["concepts"]
+    assert concepts["class"] == "http://www.w3.org/2004/02/skos/core#Concept"
+    assert concepts["count"] + concepts["deprecatedCount"] == vocab["concepts"]
+    assert concepts["deprecatedCount"] == 1  # old-term
+    assert stats["conceptGroups"]["count"] == 1  # the tag collection
+    labels = get(ld, "/rest/v1/ldtest/labelStatistics")
+    per = {x["lang"]: x["properties"] for x in labels["languages"]}
+    assert set(per) == {"de", "en", "fr"}
+    assert per["fr"] == [{"property": "skos:prefLabel", "labels": 3}]
+    assert per["de"] == [{"property": "skos:prefLabel", "labels": 1}]
+    get(ld, "/rest/v1/nosuch/labelStatistics", 404)
+    get(ld, "/rest/v1/nosuch/vocabularyStatistics", 404)
+
+
+def test_statistics_do_not_query_per_request(ld, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    get(ld, "/rest/v1/ldtest/vocabularyStatistics")  # the collections list, cached
+    from glossary.store import Store
+
+    def no_select(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError("a statistics request ran a SPARQL query")
+
+    monkeypatch.setattr(Store, "select", no_select)
+    get(ld, "/rest/v1/ldtest/labelStatistics")
+    get(ld, "/rest/v1/ldtest/vocabularyStatistics")
+
+
+def test_alphabetical_index(ld) -> None:  # type: ignore[no-untyped-def]
+    letters = get(ld, "/rest/v1/ldtest/index/")["indexLetters"]
+    assert letters == ["C", "L", "M", "O", "0-9"]
+    c = get(ld, "/rest/v1/ldtest/index/C")["indexConcepts"]
+    assert [x["prefLabel"] for x in c] == ["community", "community-led"]
+    assert c[0] == {"uri": LD + "community", "localname": "community",
+                    "prefLabel": "community", "lang": "en"}  # fmt: skip
+    assert [x["uri"] for x in get(ld, "/rest/v1/ldtest/index/0-9")["indexConcepts"]] == [LD + "xss"]
+    assert [x["uri"] for x in get(ld, "/rest/v1/ldtest/index/c?limit=1&offset=1")[
+        "indexConcepts"]] == [LD + "community-led"]  # fmt: skip
+    fr = get(ld, "/rest/v1/ldtest/index/D?lang=fr")["indexConcepts"]
+    assert [x["prefLabel"] for x in fr] == ["direction"]
+    assert get(ld, "/rest/v1/ldtest/index/Q")["indexConcepts"] == []
+    get(ld, "/rest/v1/ldtest/index/AB", 400)
+    get(ld, "/rest/v1/ldtest/index/C?limit=0", 400)
+    get(ld, "/rest/v1/nosuch/index/", 404)
+    get(ld, "/rest/v1/nosuch/index/C", 404)
+
+
+# --- RDF and entity --------------------------------------------------------------------
+
+
+def _triples(body: bytes, media_type: str) -> list[Any]:
+    import pyoxigraph
+
+    return list(pyoxigraph.parse(body, format=pyoxigraph.RdfFormat.from_media_type(media_type)))
+
+
+@pytest.mark.parametrize("fmt", ["text/turtle", "application/rdf+xml", "application/ld+json"])
+def test_data_of_a_concept(ld, fmt: str) -> None:  # type: ignore[no-untyped-def]
+    for path in ("/rest/v1/data", "/rest/v1/ldtest/data"):
+        resp = ld.get(f"{path}?uri={q(LD + 'community')}&format={q(fmt)}")
+        assert resp.status_code == 200 and resp.mimetype == fmt
+        subjects = {t.subject.value for t in _triples(resp.data, fmt)}
+        assert LD + "community" in subjects and LD + "old-term" not in subjects
+
+
+def test_data_of_a_whole_vocabulary_is_its_dump(ld) -> None:  # type: ignore[no-untyped-def]
+    with ld.get("/rest/v1/ldtest/data?format=text/turtle") as resp:
+        assert resp.status_code == 200 and resp.mimetype == "text/turtle"
+        subjects = {t.subject.value for t in _triples(resp.data, "text/turtle")}
+        assert {LD + "community", LD + "member", LD + "old-term"} <= subjects
+        with ld.get("/dumps/ldtest.ttl") as dump:
+            assert resp.data == dump.data
+    # by Accept, without format=
+    with ld.get("/rest/v1/ldtest/data", headers={"Accept": "application/rdf+xml"}) as resp:
+        assert resp.status_code == 200 and resp.mimetype == "application/rdf+xml"
+        assert resp.headers["Access-Control-Allow-Origin"] == "*"
+
+
+def test_data_errors(ld) -> None:  # type: ignore[no-untyped-def]
+    uri = q(LD + "community")
+    get(ld, f"/rest/v1/data?uri={uri}&format=text/csv", 400)
+    get(ld, f"/rest/v1/data?uri={uri}", 406, Accept="text/html")
+    get(ld, "/rest/v1/data", 400)
+    get(ld, "/rest/v1/data?uri=" + q(LD + "nosuch"), 404)
+    get(ld, "/rest/v1/hashvocab/data?uri=" + uri, 404)
+    get(ld, "/rest/v1/nosuch/data", 404)
+
+
+def test_entity_redirects_by_accept(ld) -> None:  # type: ignore[no-untyped-def]
+    uri = LD + "community"
+    page = ld.get("/rest/v1/entity?uri=" + q(uri), headers={"Accept": "text/html"})
+    assert page.status_code == 303 and page.headers["Location"].endswith("/ldtest/community")
+    assert ld.get(page.headers["Location"]).status_code == 200
+    rdf = ld.get("/rest/v1/entity?uri=" + q(uri), headers={"Accept": "text/turtle"})
+    assert rdf.status_code == 303 and rdf.headers["Vary"] == "Accept"
+    target = urlsplit(rdf.headers["Location"])
+    assert target.path == "/rest/v1/ldtest/data"
+    assert parse_qs(target.query) == {"uri": [uri], "format": ["text/turtle"]}
+    followed = ld.get(rdf.headers["Location"])
+    assert followed.status_code == 200 and followed.mimetype == "text/turtle"
+    get(ld, "/rest/v1/entity?uri=" + q(LD + "nosuch"), 404)
+    get(ld, "/rest/v1/entity", 400)
+
+
+# --- the community glossary ------------------------------------------------------------
+
+
+def test_community_glossary_end_to_end(community) -> None:  # type: ignore[no-untyped-def]
+    [vocab] = get(community, "/rest/v1/vocabularies")["vocabularies"]
+    assert vocab["id"] == "community"
+    info = get(community, "/rest/v1/community/")
+    assert info["conceptschemes"][0]["uri"] == GLOSSARY.rstrip("/")
+    counted = community.get("/api/vocabularies").get_json()["vocabularies"][0]["concepts"]
+    stats = get(community, "/rest/v1/community/vocabularyStatistics")["concepts"]
+    assert stats["count"] + stats["deprecatedCount"] == counted
+    letters = get(community, "/rest/v1/community/index/")["indexLetters"]
+    filed = sum(
+        len(get(community, f"/rest/v1/community/index/{x}")["indexConcepts"]) for x in letters
+    )
+    assert filed == counted
+    tops = get(community, "/rest/v1/community/topConcepts")["topconcepts"]
+    assert GLOSSARY + "community" in {t["uri"] for t in tops}
+    found = get(community, "/rest/v1/community/lookup?label=community-led")["result"]
+    assert [r["uri"] for r in found] == [GLOSSARY + "community-led"]
+    related = get(community, "/rest/v1/community/related?uri=" + q(GLOSSARY + "community-led"))
+    assert GLOSSARY + "product-led" in {r["uri"] for r in related["related"]}
+    up = get(
+        community, "/rest/v1/community/broaderTransitive?uri=" + q(GLOSSARY + "content-pillar")
+    )
+    assert up["broaderTransitive"][GLOSSARY + "content-pillar"]["broader"] == [GLOSSARY + "content"]
