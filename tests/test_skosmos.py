@@ -436,3 +436,45 @@ def test_community_glossary_end_to_end(community) -> None:  # type: ignore[no-un
         community, "/rest/v1/community/broaderTransitive?uri=" + q(GLOSSARY + "content-pillar")
     )
     assert up["broaderTransitive"][GLOSSARY + "content-pillar"]["broader"] == [GLOSSARY + "content"]
+
+
+# --- a real thesaurus ------------------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_stw_thesaurus(vocabularies, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """STW (about 6,500 concepts in German and English, deprecated ones, a deep
+    classification): the answers a Skosmos client builds its views from."""
+    from glossary.store import Store
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("GLOSSARY_EMBEDDING_MODEL", "hash")
+        with Store.open(tmp_path, read_only=False) as store:
+            store.load([vocabularies / "stw-9.16.ttl.gz"], vocab_id="stw", allow_invalid=True)
+    stw = make_app(tmp_path).test_client()
+    record = stw.get("/api/vocabularies").get_json()["vocabularies"][0]
+    info = get(stw, "/rest/v1/stw/")
+    assert info["defaultLanguage"] == "de" and info["languages"] == ["de", "en"]
+    found = get(stw, "/rest/v1/stw/lookup?label=Arbeitsmarkt&lang=de")["result"]
+    assert [r["uri"] for r in found] == ["http://zbw.eu/stw/descriptor/11183-4"]
+    hit = get(stw, "/rest/v1/search?query=arbeitsmark&lang=de&labellang=en")["results"][0]
+    assert hit["prefLabel"] == "Labour market" and hit["matchedPrefLabel"] == "Arbeitsmarkt"
+    uri = q("http://zbw.eu/stw/descriptor/11183-4")
+    tree = get(stw, f"/rest/v1/stw/hierarchy?lang=en&uri={uri}")["broaderTransitive"]
+    tops = [n for n in tree.values() if "top" in n]
+    assert tops and all(n["top"] == "http://zbw.eu/stw" for n in tops)
+    assert all("broader" in n for n in tree.values() if "top" not in n)
+    down = get(stw, f"/rest/v1/stw/narrowerTransitive?limit=5&uri={uri}")
+    assert len(down["narrowerTransitive"]) == 5
+    stats = get(stw, "/rest/v1/stw/vocabularyStatistics")["concepts"]
+    assert stats["count"] + stats["deprecatedCount"] == record["concepts"]
+    assert stats["deprecatedCount"] > 1000
+    labels = {x["lang"]: x["properties"] for x in get(stw, "/rest/v1/stw/labelStatistics")[
+        "languages"]}  # fmt: skip
+    assert {p["property"] for p in labels["de"]} == {"skos:prefLabel", "skos:altLabel",
+                                                     "skos:hiddenLabel"}  # fmt: skip
+    assert labels["de"][1]["labels"] > labels["de"][0]["labels"]  # more altLabels than pref
+    letters = get(stw, "/rest/v1/stw/index/?lang=de")["indexLetters"]
+    assert "A" in letters and "Z" in letters
+    page = get(stw, "/rest/v1/stw/index/A?lang=de&limit=10&offset=10")["indexConcepts"]
+    assert len(page) == 10 and all(c["prefLabel"][:1].upper() in "AÄ" for c in page)
