@@ -436,6 +436,46 @@ def mappings(vocid: str) -> Response:
                    mappings={"@id": "onki:mapping", "@container": "@list"})  # fmt: skip
 
 
+# --- groups (collections) ---------------------------------------------------------------
+
+
+@bp.get("/<vocid>/groups")
+def groups(vocid: str) -> Response:
+    lang = _lang()
+    _vocab(vocid)
+    items = [
+        {"uri": ref.uri, "prefLabel": ref.label, "hasMembers": size > 0}
+        for ref, size in catalog().collections(vocid, lang)
+    ]
+    return _answer(lang, {"uri": request.base_url, "groups": items},
+                   groups={"@id": "skosmos:groups", "@container": "@list"},
+                   skosmos="http://purl.org/net/skosmos#", prefLabel="skos:prefLabel",
+                   hasMembers="skosmos:hasMembers")  # fmt: skip
+
+
+@bp.get("/<vocid>/groupMembers")
+def group_members(vocid: str) -> Response:
+    lang = _lang()
+    uri = _uri()
+    _desc, view = _view(uri, lang, _vocab(vocid))
+    if view.kind != "collection":
+        raise NotFound(f"<{uri}> is not a group (skos:Collection) of {vocid!r}", where="uri",
+                       hint=f"GET /rest/v1/{vocid}/groups lists them")  # fmt: skip
+    sizes = {ref.uri: size for ref, size in catalog().collections(vocid, lang)}
+    members = []
+    for r in view.members:
+        item: dict[str, Any] = {"uri": r.uri, "prefLabel": r.label}
+        if r.uri in sizes:
+            item.update(type=["skos:Collection"], isSuper=True, hasMembers=sizes[r.uri] > 0)
+        else:
+            item["type"] = ["skos:Concept"]
+        members.append(item)
+    return _answer(lang, {"uri": uri, "members": members},
+                   members={"@id": "skos:member", "@container": "@list"},
+                   skosmos="http://purl.org/net/skosmos#", prefLabel="skos:prefLabel",
+                   isSuper="skosmos:isSuper", hasMembers="skosmos:hasMembers")  # fmt: skip
+
+
 # --- labels, statistics, index ---------------------------------------------------------
 
 

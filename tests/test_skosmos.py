@@ -478,3 +478,25 @@ def test_stw_thesaurus(vocabularies, tmp_path) -> None:  # type: ignore[no-untyp
     assert "A" in letters and "Z" in letters
     page = get(stw, "/rest/v1/stw/index/A?lang=de&limit=10&offset=10")["indexConcepts"]
     assert len(page) == 10 and all(c["prefLabel"][:1].upper() in "AÄ" for c in page)
+
+
+def test_groups_and_members(ld, community) -> None:  # type: ignore[no-untyped-def]
+    people = LD + "_tag/people"
+    assert get(ld, "/rest/v1/ldtest/groups")["groups"] == [
+        {"uri": people, "prefLabel": "people", "hasMembers": True}
+    ]
+    members = get(ld, "/rest/v1/ldtest/groupMembers?uri=" + q(people))["members"]
+    assert members == [
+        {"uri": LD + "community", "prefLabel": "community", "type": ["skos:Concept"]},
+        {"uri": LD + "member", "prefLabel": "member", "type": ["skos:Concept"]},
+    ]
+    # a concept is not a group; nor is a group of another vocabulary
+    get(ld, "/rest/v1/ldtest/groupMembers?uri=" + q(LD + "community"), 404)
+    get(ld, "/rest/v1/hashvocab/groupMembers?uri=" + q(people), 404)
+    get(ld, "/rest/v1/ldtest/groupMembers", 400)
+    get(ld, "/rest/v1/nosuch/groups", 404)
+    groups = get(community, "/rest/v1/community/groups")["groups"]
+    assert len(groups) == get(community, "/rest/v1/community/vocabularyStatistics")[
+        "conceptGroups"]["count"]  # fmt: skip
+    first = get(community, "/rest/v1/community/groupMembers?uri=" + q(groups[0]["uri"]))
+    assert first["members"] and all(m["type"] == ["skos:Concept"] for m in first["members"])
