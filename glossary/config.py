@@ -86,6 +86,8 @@ SETTINGS: tuple[Setting, ...] = (
             "rows (or triples) in a SPARQL answer before it is cut (X-Result-Truncated)"),
     Setting("SPARQL workers", "GLOSSARY_SPARQL_WORKERS", "2",
             "executor subprocesses per service process for user queries"),
+    Setting("SPARQL memory triples", "GLOSSARY_SPARQL_MEMORY_TRIPLES", "1000000",
+            "a store of at most this many triples is queried from memory (0: on disk)"),
     Setting("embedding model", "GLOSSARY_EMBEDDING_MODEL", "all-MiniLM-L6-v2 (bundled)",
             "a local sentence-transformers model path; `hash` is a test-only stand-in"),
     Setting("HNSW threshold", "GLOSSARY_HNSW_THRESHOLD", "15000",

@@ -52,6 +52,12 @@ from glossary.negotiation import choose
 DEFAULT_TIMEOUT = 10.0  # GLOSSARY_SPARQL_TIMEOUT, seconds
 DEFAULT_ROW_LIMIT = 10_000  # GLOSSARY_SPARQL_ROW_LIMIT, rows (or triples)
 DEFAULT_WORKERS = 2  # GLOSSARY_SPARQL_WORKERS, executor subprocesses per service process
+#: GLOSSARY_SPARQL_MEMORY_TRIPLES: a live snapshot of at most this many quads is copied
+#: into each executor's memory (about 300 bytes a quad); a larger one is read on disk.
+DEFAULT_MEMORY_QUADS = 1_000_000
+#: Seconds an executor may take to open (and copy into memory) a new snapshot: not
+#: charged to the query that waits for it, but bounded all the same.
+OPEN_TIMEOUT = 120.0
 #: Seconds past its time limit after which a worker ends itself if nobody killed it
 #: (the parent died): SIGALRM, whose default action works even inside Rust code.
 BACKSTOP_GRACE = 5
@@ -503,6 +509,8 @@ class _Worker:
         assert self.proc.stdin is not None and self.proc.stdout is not None
         self.stdin = self.proc.stdin
         self.fd = self.proc.stdout.fileno()
+        self.opened: tuple[str | None] | None = None  # (snapshot,) once it has one open
+        self.in_memory = False  # that snapshot was copied into the worker's memory
 
     def kill(self) -> None:
         if self.proc.poll() is None:
@@ -584,10 +592,17 @@ class WorkerPool:
             self._cond.notify()
 
     def run(self, message: dict[str, Any], timeout: float) -> tuple[dict[str, Any], bytes]:
-        """Send one request to a worker; its answer, or TimeoutError after ``timeout``."""
-        deadline = time.monotonic() + timeout
-        w = self._acquire(deadline)
+        """Send one request to a worker; its answer, or TimeoutError after ``timeout``.
+
+        A worker that has not yet opened the request's snapshot is first asked to (an
+        ``open`` request, within :data:`OPEN_TIMEOUT`), and the query's own time limit
+        starts after that.
+        """
+        w = self._acquire(time.monotonic() + timeout)
         try:
+            if w.opened != (message.get("store"),):
+                self._open(w, message)
+            deadline = time.monotonic() + timeout
             write_frame(w.stdin, message)
             header, body = read_frame(w.fd, deadline)
         except TimeoutError:
@@ -597,8 +612,28 @@ class WorkerPool:
         except (OSError, EOFError, ValueError, struct.error) as exc:
             self._discard(w)
             raise StoreError(f"the query worker failed ({exc})") from None
+        except StoreError:
+            self._discard(w)
+            raise
         self._release(w)
         return header, body
+
+    def _open(self, w: _Worker, message: dict[str, Any]) -> None:
+        request = {"op": "open", "store": message.get("store"),
+                   "memory_quads": message.get("memory_quads", 0),
+                   "backstop": math.ceil(OPEN_TIMEOUT) + BACKSTOP_GRACE}  # fmt: skip
+        write_frame(w.stdin, request)
+        try:
+            header, _ = read_frame(w.fd, time.monotonic() + OPEN_TIMEOUT)
+        except TimeoutError:
+            raise StoreError(
+                f"a query worker took longer than {_seconds(OPEN_TIMEOUT)} to open the store",
+                hint="lower GLOSSARY_SPARQL_MEMORY_TRIPLES so that large stores are "
+                "queried on disk",
+            ) from None
+        if header.get("ok"):  # else the query that follows reports the store's error
+            w.opened = (message.get("store"),)
+            w.in_memory = bool(header.get("in_memory"))
 
     def close(self) -> None:
         with self._cond:
@@ -617,6 +652,8 @@ class LocalEngine:
     ``snapshot`` returns the directory of the live snapshot to open read-only (None
     for an empty store); it is asked before every query, so a new snapshot is picked
     up at once. With a :class:`glossary.store.Store` use :func:`engine_for_store`.
+    Each executor copies a snapshot of at most ``memory_quads`` quads into memory the
+    first time it meets it (0: always query on disk, as a one-off query should).
     """
 
     def __init__(
@@ -626,10 +663,12 @@ class LocalEngine:
         timeout: float = DEFAULT_TIMEOUT,
         row_limit: int = DEFAULT_ROW_LIMIT,
         workers: int = DEFAULT_WORKERS,
+        memory_quads: int = DEFAULT_MEMORY_QUADS,
     ) -> None:
         self.snapshot = snapshot
         self.timeout = float(timeout)
         self.row_limit = int(row_limit)
+        self.memory_quads = int(memory_quads)
         self.pool = WorkerPool(workers)
 
     def execute(self, request: QueryRequest) -> QueryResult:
@@ -637,6 +676,7 @@ class LocalEngine:
         row_limit = request.row_limit if request.row_limit is not None else self.row_limit
         path = self.snapshot()
         message = request.to_wire(snapshot=str(path) if path else None, row_limit=row_limit)
+        message["memory_quads"] = self.memory_quads
         # The worker ends itself this long after starting, should nobody kill it.
         message["backstop"] = math.ceil(timeout) + BACKSTOP_GRACE
         start = time.monotonic()
@@ -679,6 +719,7 @@ def engine_from_settings(
     timeout: float = DEFAULT_TIMEOUT,
     row_limit: int = DEFAULT_ROW_LIMIT,
     workers: int = DEFAULT_WORKERS,
+    memory_quads: int = DEFAULT_MEMORY_QUADS,
 ) -> Engine:
     """The remote engine when ``endpoint`` is set, else the local one on ``snapshot``."""
     if endpoint:
@@ -687,14 +728,15 @@ def engine_from_settings(
         return RemoteEngine(endpoint, timeout=timeout, row_limit=row_limit)
     if snapshot is None:
         raise StoreError("no store and no remote SPARQL endpoint configured")
-    return LocalEngine(snapshot, timeout=timeout, row_limit=row_limit, workers=workers)
+    return LocalEngine(snapshot, timeout=timeout, row_limit=row_limit, workers=workers,
+                       memory_quads=memory_quads)  # fmt: skip
 
 
 def settings_from_env(env: dict[str, str] | None = None) -> dict[str, Any]:
     """The SPARQL settings from the environment (``GLOSSARY_SPARQL_*``)."""
     env = dict(os.environ if env is None else env)
 
-    def number(name: str, default: float, kind: type) -> Any:
+    def number(name: str, default: float, kind: type, *, zero: bool = False) -> Any:
         raw = env.get(name)
         if raw is None or not raw.strip():
             return kind(default)
@@ -704,8 +746,8 @@ def settings_from_env(env: dict[str, str] | None = None) -> dict[str, Any]:
             raise StoreError(
                 f"{name}={raw!r} is not a number", hint=f"e.g. {name}={default:g}"
             ) from None
-        if value <= 0:
-            raise StoreError(f"{name} must be positive, not {raw}")
+        if value < 0 or (value == 0 and not zero):
+            raise StoreError(f"{name} must be {'0 or more' if zero else 'positive'}, not {raw}")
         return value
 
     return {
@@ -713,7 +755,9 @@ def settings_from_env(env: dict[str, str] | None = None) -> dict[str, Any]:
         "timeout": number("GLOSSARY_SPARQL_TIMEOUT", DEFAULT_TIMEOUT, float),
         "row_limit": number("GLOSSARY_SPARQL_ROW_LIMIT", DEFAULT_ROW_LIMIT, int),
         "workers": number("GLOSSARY_SPARQL_WORKERS", DEFAULT_WORKERS, int),
-    }
+        "memory_quads": number("GLOSSARY_SPARQL_MEMORY_TRIPLES", DEFAULT_MEMORY_QUADS, int,
+                               zero=True),
+    }  # fmt: skip
 
 
 # --------------------------------------------------------------------------- description

@@ -2,13 +2,17 @@
 
     .venv/bin/python scripts/bench_sparql.py [--file F] [--seconds S] [--workers N]
                                              [--clients 1,8] [--rdflib-seconds S]
+                                             [--memory-triples N] [--oxigraph-memory]
 
 In one run, on the same data (STW, 116k triples, by default):
 
 1. loads the file into a fresh store through ``Store.load`` (validation and search
    indexes skipped: they are other benchmarks' business, the data is the same);
-2. starts the service (``glossary serve``: gunicorn, the production configuration)
-   and a plain ``oxigraph serve-read-only`` on the store's live snapshot;
+2. starts the service (``glossary serve``: gunicorn, the production configuration;
+   its executors copy a store of up to ``GLOSSARY_SPARQL_MEMORY_TRIPLES`` into memory,
+   ``--memory-triples 0`` measures them on disk) and a plain ``oxigraph
+   serve-read-only`` on the store's live snapshot (``--oxigraph-memory``: an in-memory
+   ``oxigraph serve`` loaded with the same quads instead);
 3. drives both with the same mixed query set (a concept's triples, a label filter, a
    ``skos:broader+`` path, a count, a CONSTRUCT of a concept with the labels of its
    neighbours) at each client count, with keep-alive HTTP clients on loopback,
@@ -19,7 +23,8 @@ In one run, on the same data (STW, 116k triples, by default):
    Oxigraph at one client), and prints the service's throughput over rdflib's, and the
    median per query kind;
 5. measures the executor pool's overhead per query: ``LocalEngine.execute`` against
-   the same query run and serialised in-process with pyoxigraph.
+   the same query run and serialised in-process with pyoxigraph (on the same kind of
+   store: in memory, or on disk), and pyoxigraph in memory against on disk.
 
 Goals: the service reaches at least half of Oxigraph server's throughput at 8 clients,
 and answers at least 20 times faster than rdflib. The machine may be shared: figures
@@ -54,7 +59,7 @@ sys.path.insert(0, str(ROOT))
 import pyoxigraph as ox  # noqa: E402
 
 from glossary import store as store_module  # noqa: E402
-from glossary.sparql import LocalEngine, prepare  # noqa: E402
+from glossary.sparql import DEFAULT_MEMORY_QUADS, LocalEngine, prepare  # noqa: E402
 from glossary.store import Store  # noqa: E402
 
 DEFAULT_FILE = ROOT.parent / "shared" / "vocabularies" / "stw-9.16.ttl.gz"
@@ -267,18 +272,25 @@ class RdflibRunner:
         self.phase.elapsed += time.perf_counter() - start
 
 
-def bench_overhead(snapshot: Path, queries: list[Query], rounds: int) -> tuple[float, float]:
-    """Mean ms per query: in-process pyoxigraph (query + serialise) vs the executor pool."""
+def bench_overhead(snapshot: Path, queries: list[Query], rounds: int, memory_quads: int
+                   ) -> dict[str, float]:  # fmt: skip
+    """Mean ms per query: in-process pyoxigraph on disk and in memory (query + serialise),
+    and the executor pool (``LocalEngine`` with ``memory_quads``)."""
     from glossary.sparql_worker import evaluate
 
-    store = ox.Store.read_only(str(snapshot))
-    engine = LocalEngine(lambda: snapshot, workers=1)
+    disk = ox.Store.read_only(str(snapshot))
+    memory = ox.Store()
+    memory.extend(disk)
+    engine = LocalEngine(lambda: snapshot, workers=1, memory_quads=memory_quads)
     reqs = [prepare(q.text, accept=q.accept)[0] for q in queries]
     engine.execute(reqs[0])  # start the worker
 
-    def inproc() -> None:
-        for r in reqs:
-            evaluate(store, r.to_wire(snapshot=None, row_limit=engine.row_limit))
+    def inproc(store: Any) -> Callable[[], None]:
+        def run() -> None:
+            for r in reqs:
+                evaluate(store, r.to_wire(snapshot=None, row_limit=engine.row_limit))
+
+        return run
 
     def pooled() -> None:
         for r in reqs:
@@ -290,13 +302,33 @@ def bench_overhead(snapshot: Path, queries: list[Query], rounds: int) -> tuple[f
             fn()
         return (time.perf_counter() - t) / (rounds * len(reqs)) * 1000
 
-    inproc()
-    a, b = [], []
-    for _ in range(3):  # interleaved, so both see the same machine load
-        a.append(timed(inproc))
-        b.append(timed(pooled))
+    runs = {"disk": inproc(disk), "memory": inproc(memory), "pool": pooled}
+    for fn in runs.values():
+        fn()
+    times: dict[str, list[float]] = {name: [] for name in runs}
+    for _ in range(3):  # interleaved, so all see the same machine load
+        for name, fn in runs.items():
+            times[name].append(timed(fn))
     engine.close()
-    return statistics.median(a), statistics.median(b)
+    return {name: statistics.median(xs) for name, xs in times.items()}
+
+
+def start_oxigraph_in_memory(exe: Path, snapshot: Path, port: int) -> subprocess.Popen[bytes]:
+    """``oxigraph serve`` (in memory) loaded over HTTP with the snapshot's quads."""
+    proc = subprocess.Popen(
+        [shutil.which("oxigraph", path=str(exe)) or "oxigraph", "serve",
+         "--bind", f"127.0.0.1:{port}", "--union-default-graph"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    wait_ready(Target("oxigraph", "127.0.0.1", port, "/query"), "/query?query=ASK%7B%7D")
+    body = ox.Store.read_only(str(snapshot)).dump(format=ox.RdfFormat.N_QUADS)
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=300)
+    conn.request("POST", "/store", body=body, headers={"Content-Type": "application/n-quads"})
+    resp = conn.getresponse()
+    resp.read()
+    if resp.status >= 300:
+        raise RuntimeError(f"loading the in-memory Oxigraph server failed: {resp.status}")
+    return proc
 
 
 # --------------------------------------------------------------------------- main
@@ -327,6 +359,18 @@ def main() -> int:
         type=float,
         default=30.0,
         help="time for rdflib, and again for the service beside it",
+    )
+    parser.add_argument(
+        "--memory-triples",
+        type=int,
+        default=None,
+        help="GLOSSARY_SPARQL_MEMORY_TRIPLES for the service (default: the service's own, "
+        "1000000: STW is queried from memory; 0: on disk)",
+    )
+    parser.add_argument(
+        "--oxigraph-memory",
+        action="store_true",
+        help="compare with an in-memory `oxigraph serve` instead of `serve-read-only` on disk",
     )
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args()
@@ -359,6 +403,9 @@ def main() -> int:
 
         exe = Path(sys.executable).parent
         env = {**os.environ, "GLOSSARY_STORE": str(store_dir), "GLOSSARY_LOG_LEVEL": "warning"}
+        if args.memory_triples is not None:
+            env["GLOSSARY_SPARQL_MEMORY_TRIPLES"] = str(args.memory_triples)
+        memory_quads = int(env.get("GLOSSARY_SPARQL_MEMORY_TRIPLES") or DEFAULT_MEMORY_QUADS)
         if args.threads:  # gunicorn reads extra settings from this variable
             env["GUNICORN_CMD_ARGS"] = f"--worker-class gthread --threads {args.threads}"
         svc_port, ox_port = free_port(), free_port()
@@ -367,12 +414,15 @@ def main() -> int:
              "--workers", str(args.workers)],
             env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         ))  # fmt: skip
-        procs.append(subprocess.Popen(
-            [shutil.which("oxigraph", path=str(exe)) or "oxigraph", "serve-read-only",
-             "--location", str(snapshot), "--bind", f"127.0.0.1:{ox_port}",
-             "--union-default-graph"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        ))  # fmt: skip
+        if args.oxigraph_memory:
+            procs.append(start_oxigraph_in_memory(exe, snapshot, ox_port))
+        else:
+            procs.append(subprocess.Popen(
+                [shutil.which("oxigraph", path=str(exe)) or "oxigraph", "serve-read-only",
+                 "--location", str(snapshot), "--bind", f"127.0.0.1:{ox_port}",
+                 "--union-default-graph"],
+                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            ))  # fmt: skip
         service = Target("service", "127.0.0.1", svc_port, "/sparql")
         oxigraph = Target("oxigraph", "127.0.0.1", ox_port, "/query")
         wait_ready(service, "/health")
@@ -394,6 +444,10 @@ def main() -> int:
               + ", ".join(sorted({q.kind for q in queries})) + f"), {args.seconds:g} s per phase, "
               f"service = glossary serve --workers {args.workers}"
               + (f" (gthread, {args.threads} threads)" if args.threads else " (sync workers)")
+              + (", executors query the store in memory" if vocab.triples <= memory_quads
+                 else ", executors query the store on disk")
+              + (", oxigraph = `oxigraph serve` in memory" if args.oxigraph_memory
+                 else ", oxigraph = `oxigraph serve-read-only` on disk")
               + f", {args.rounds} alternated rounds")  # fmt: skip
         print(
             f"{'clients':>7} {'target':>9} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'errors':>6}"
@@ -425,13 +479,16 @@ def main() -> int:
         for p in procs:
             stop(p)
 
-        print("\nexecutor pool overhead (same queries, in this process, 1 worker):")
+        print(f"\nexecutor pool (memory_quads {memory_quads:,}) against in-process pyoxigraph "
+              "(same queries, 1 worker, ms per query, query + serialise):")  # fmt: skip
         light = [q for q in queries if q.kind == "concept"]
         for label, qs, rounds in (("all kinds", queries, 3), ("concept only", light, 30)):
-            inproc, pooled = bench_overhead(snapshot, qs, rounds=rounds)
-            print(f"  {label:12s}: in-process pyoxigraph (query + serialise) {inproc:.3f} "
-                  f"ms/query, LocalEngine (subprocess) {pooled:.3f} ms/query: "
-                  f"{pooled - inproc:+.3f} ms ({pooled / inproc:.2f}x)")  # fmt: skip
+            ms = bench_overhead(snapshot, qs, rounds=rounds, memory_quads=memory_quads)
+            peer = ms["memory"] if vocab.triples <= memory_quads else ms["disk"]
+            print(f"  {label:12s}: pyoxigraph on disk {ms['disk']:.3f}, in memory "
+                  f"{ms['memory']:.3f} ({ms['disk'] / ms['memory']:.2f}x faster); LocalEngine "
+                  f"{ms['pool']:.3f}: {ms['pool'] - peer:+.3f} ms over the same store "
+                  "in-process")  # fmt: skip
 
         print(
             f"\nrdflib (in-process, sequential; parse {rdflib_runner.parse_time:.1f} s), "

@@ -15,7 +15,9 @@
 Settings (``app.config`` keys, defaulting to the environment variables of the same
 name): ``GLOSSARY_SPARQL_ENDPOINT`` (a remote SPARQL 1.1 store instead of the embedded
 one), ``GLOSSARY_SPARQL_TIMEOUT`` (seconds, 10), ``GLOSSARY_SPARQL_ROW_LIMIT`` (10000),
-``GLOSSARY_SPARQL_WORKERS`` (executor subprocesses per service process, 2), and
+``GLOSSARY_SPARQL_WORKERS`` (executor subprocesses per service process, 2),
+``GLOSSARY_SPARQL_MEMORY_TRIPLES`` (a store up to this size is queried from each
+executor's memory, 1000000; 0: on disk), and
 ``GLOSSARY_SPARQL_ENGINE`` (an :class:`glossary.sparql.Engine` object, for tests).
 """
 
@@ -90,6 +92,7 @@ def _make_engine(app: Flask) -> Engine:
             timeout=float(setting("GLOSSARY_SPARQL_TIMEOUT", "timeout")),
             row_limit=int(setting("GLOSSARY_SPARQL_ROW_LIMIT", "row_limit")),
             workers=int(setting("GLOSSARY_SPARQL_WORKERS", "workers")),
+            memory_quads=int(setting("GLOSSARY_SPARQL_MEMORY_TRIPLES", "memory_quads")),
         )
     return engine
 

@@ -3,8 +3,10 @@ limit, row cap, CORS, the service description and the query form."""
 
 from __future__ import annotations
 
+import fcntl
 import io
 import json
+import shutil
 import socket
 import threading
 import time
@@ -574,3 +576,89 @@ def test_empty_store_answers_empty(tmp_path: Path) -> None:
         assert engine.named_graphs() == []
     finally:
         engine.close()
+
+
+# --------------------------------------------------------------------------- memory copy
+
+SAME_QUERIES = [
+    "SELECT ?s ?p ?o WHERE { ?s ?p ?o } ORDER BY ?s ?p ?o",
+    "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g ORDER BY ?g",
+    f"ASK {{ <{EX}other> ?p ?o }}",
+    f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{GRAPHS[1]}> {{ ?s ?p ?o }} }}",
+]
+
+
+def _workers_in_memory(engine: LocalEngine) -> list[bool]:
+    return [w.in_memory for w in engine.pool._idle]
+
+
+@pytest.mark.parametrize("query", SAME_QUERIES)
+def test_memory_and_disk_answer_alike(store_dir: Path, query: str) -> None:
+    fmt = "nt" if query.startswith("CONSTRUCT") else None
+    req, _ = prepare(query, format_param=fmt)
+    bodies = []
+    for memory_quads in (10**6, 0):
+        engine = LocalEngine(lambda: store_dir, workers=1, memory_quads=memory_quads)
+        try:
+            bodies.append(engine.execute(req).body)
+            assert _workers_in_memory(engine) == [memory_quads > 0]
+        finally:
+            engine.close()
+    if fmt == "nt":  # triple order is not defined
+        assert sorted(bodies[0].splitlines()) == sorted(bodies[1].splitlines())
+        assert bodies[0].strip()
+    else:
+        assert bodies[0] == bodies[1]
+
+
+def test_a_store_over_the_memory_limit_is_read_on_disk(store_dir: Path) -> None:
+    quads = _count(store_dir)
+    req, _ = prepare("SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }")
+    for limit, in_memory in ((quads, True), (quads - 1, False)):
+        engine = LocalEngine(lambda: store_dir, workers=1, memory_quads=limit)
+        try:
+            body = json.loads(engine.execute(req).body)
+            assert int(body["results"]["bindings"][0]["n"]["value"]) == quads
+            assert _workers_in_memory(engine) == [in_memory]
+        finally:
+            engine.close()
+
+
+def test_a_snapshot_copied_into_memory_is_let_go(tmp_path: Path) -> None:
+    """The copy holds no file open: the snapshot may be collected and queries go on."""
+    path = tmp_path / "snap"
+    s = ox.Store(str(path))
+    s.add(ox.Quad(ox.NamedNode(f"{EX}s"), ox.NamedNode(f"{EX}p"), ox.Literal("x"),
+                  ox.NamedNode(f"{EX}g")))  # fmt: skip
+    s.flush()
+    del s
+    readers = tmp_path / "snap.readers"
+    readers.touch()
+    engine = LocalEngine(lambda: path, workers=1)
+    try:
+        req, _ = prepare("SELECT ?s { ?s ?p ?o }")
+        assert len(json.loads(engine.execute(req).body)["results"]["bindings"]) == 1
+        # glossary.store collects a snapshot once it can take the readers lock exclusively
+        with readers.open("r+") as fh:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)  # raises if still held
+            fcntl.flock(fh, fcntl.LOCK_UN)
+        shutil.rmtree(path)
+        assert len(json.loads(engine.execute(req).body)["results"]["bindings"]) == 1
+    finally:
+        engine.close()
+
+
+@pytest.mark.parametrize(("raw", "expected"), [("0", 0), ("5", 5), ("", 1_000_000)])
+def test_memory_triples_setting(raw: str, expected: int) -> None:
+    from glossary.sparql import settings_from_env
+
+    assert settings_from_env({"GLOSSARY_SPARQL_MEMORY_TRIPLES": raw})["memory_quads"] == expected
+
+
+@pytest.mark.parametrize("raw", ["-1", "many"])
+def test_memory_triples_setting_refuses_nonsense(raw: str) -> None:
+    from glossary.errors import StoreError
+    from glossary.sparql import settings_from_env
+
+    with pytest.raises(StoreError, match="GLOSSARY_SPARQL_MEMORY_TRIPLES"):
+        settings_from_env({"GLOSSARY_SPARQL_MEMORY_TRIPLES": raw})

@@ -123,7 +123,8 @@ def run(args: argparse.Namespace) -> int:
         store = Store.open(chosen_store(args), read_only=True)
         snapshot = store.live_snapshot_path
     engine = engine_from_settings(endpoint=endpoint, snapshot=snapshot, timeout=timeout,
-                                  row_limit=limit, workers=1)  # fmt: skip
+                                  row_limit=limit, workers=1,
+                                  memory_quads=0)  # one query: no copy  # fmt: skip
     try:
         result = engine.execute(request)
     finally:
