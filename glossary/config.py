@@ -96,7 +96,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("dumps directory", "GLOSSARY_DUMPS_DIR", "<store>/dumps",
             "where full vocabulary dumps are written once per store version"),
     Setting("warm caches", "GLOSSARY_WARM_CACHES", "1",
-            "build whole-vocabulary lists in the background at start (0: on first use)"),
+            "at start, build whole-vocabulary lists and ready the SPARQL executors in the "
+            "background (0: on first use)"),
 )  # fmt: skip
 
 #: Environment variables read by the code that are not user settings.

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import math
 import os
 import re
@@ -44,7 +45,7 @@ from itertools import islice
 from pathlib import Path
 from typing import IO, Any, Protocol
 
-from glossary.errors import BadQuery, NotAcceptable, QueryTimeout, StoreError
+from glossary.errors import BadQuery, GlossaryError, NotAcceptable, QueryTimeout, StoreError
 from glossary.formats import RdfFormat, ResultFormat
 from glossary.negotiation import choose
 
@@ -618,6 +619,45 @@ class WorkerPool:
         self._release(w)
         return header, body
 
+    def warm(self, message: dict[str, Any]) -> int:
+        """Start workers up to the pool's size and have every idle one open the snapshot
+        ``message`` names (copying it into memory), so that queries do not wait for it.
+        Workers busy with a query are left alone. Returns how many were opened."""
+        key = (message.get("store"),)
+        opened = 0
+        while True:
+            with self._cond:
+                if self._closed:
+                    return opened
+                stale = [w for w in self._idle if w.opened != key]
+                if stale:
+                    w: _Worker | None = stale[0]
+                    self._idle.remove(stale[0])
+                elif self._live < self.size:
+                    self._live += 1
+                    w = None
+                else:
+                    return opened
+            if w is None:
+                try:
+                    w = _Worker()
+                except OSError:
+                    with self._cond:
+                        self._live -= 1
+                        self._cond.notify()
+                    return opened
+                with self._cond:
+                    self._workers.add(w)
+            try:
+                self._open(w, message)
+            except (StoreError, OSError, EOFError, ValueError, struct.error):
+                self._discard(w)
+                return opened
+            self._release(w)
+            if w.opened != key:  # the store could not be opened: the next query will say
+                return opened
+            opened += 1
+
     def _open(self, w: _Worker, message: dict[str, Any]) -> None:
         request = {"op": "open", "store": message.get("store"),
                    "memory_quads": message.get("memory_quads", 0),
@@ -670,6 +710,7 @@ class LocalEngine:
         self.row_limit = int(row_limit)
         self.memory_quads = int(memory_quads)
         self.pool = WorkerPool(workers)
+        self._warmed: tuple[str | None] | None = None  # the snapshot last warmed for
 
     def execute(self, request: QueryRequest) -> QueryResult:
         timeout = request.timeout if request.timeout is not None else self.timeout
@@ -690,7 +731,32 @@ class LocalEngine:
             ) from None
         result = result_from_wire(header, body)
         result.elapsed = time.monotonic() - start
+        if self._warmed != (message["store"],):  # a new snapshot: ready the other workers
+            self._warmed = (message["store"],)
+            self.warm_in_background()
         return result
+
+    def warm(self) -> int:
+        """Have every idle executor (started up to the pool's size) open the live
+        snapshot now; the number opened."""
+        path = self.snapshot()
+        store = str(path) if path else None
+        self._warmed = (store,)
+        return self.pool.warm({"store": store, "memory_quads": self.memory_quads})
+
+    def warm_in_background(self) -> threading.Thread:
+        """:meth:`warm` in a daemon thread (a failure is logged: the next query reports
+        it)."""
+
+        def run() -> None:
+            try:
+                self.warm()
+            except GlossaryError as exc:
+                logging.getLogger(__name__).warning("warming the SPARQL executors: %s", exc)
+
+        thread = threading.Thread(target=run, name="sparql-warm", daemon=True)
+        thread.start()
+        return thread
 
     def named_graphs(self) -> list[str]:
         req = QueryRequest(query="SELECT DISTINCT ?g WHERE { GRAPH ?g { } } ORDER BY ?g",

@@ -36,7 +36,7 @@ from glossary.linkeddata import (
     split_suffix,
     uri_for_path,
 )
-from service.params import open_cors
+from service.params import open_cors, warm_enabled
 
 bp = Blueprint("linkeddata", __name__)
 
@@ -62,7 +62,7 @@ def catalog() -> Catalog:
     if cat is None or cat.src is not store:
         cat = Catalog(store)
         state["catalog"] = cat
-    if _warm_enabled():
+    if warm_enabled(current_app):
         version = cat.version()
         if state.get("warmed") != version:
             # Whole-vocabulary lists (seconds on a 36k-concept vocabulary) are built in
@@ -70,14 +70,6 @@ def catalog() -> Catalog:
             state["warmed"] = version
             threading.Thread(target=_warm, args=(cat,), name="catalog-warm", daemon=True).start()
     return cat
-
-
-def _warm_enabled() -> bool:
-    """``GLOSSARY_WARM_CACHES`` (app config, else environment; default on)."""
-    value = current_app.config.get("GLOSSARY_WARM_CACHES")
-    if value is None:
-        value = os.environ.get("GLOSSARY_WARM_CACHES", "1")
-    return str(value).strip().lower() not in ("0", "false", "no", "off", "")
 
 
 def _warm(cat: Catalog) -> None:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, request
+import os
+
+from flask import Blueprint, Flask, Response, request
 
 from glossary.errors import InputError
 
@@ -37,3 +39,11 @@ def open_cors(bp: Blueprint, *, expose: str = "Link, Content-Location, Vary") ->
         resp.headers.setdefault("Access-Control-Expose-Headers", expose)
         resp.headers.setdefault("Access-Control-Max-Age", "86400")
         return resp
+
+
+def warm_enabled(app: Flask) -> bool:
+    """``GLOSSARY_WARM_CACHES`` (app config, else environment; default on)."""
+    value = app.config.get("GLOSSARY_WARM_CACHES")
+    if value is None:
+        value = os.environ.get("GLOSSARY_WARM_CACHES", "1")
+    return str(value).strip().lower() not in ("0", "false", "no", "off", "")

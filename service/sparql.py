@@ -23,19 +23,21 @@ executor's memory, 1000000; 0: on disk), and
 
 from __future__ import annotations
 
+import logging
 import threading
 from typing import Any
 
 from flask import Blueprint, Flask, Response, current_app, render_template, request
 from werkzeug.exceptions import UnsupportedMediaType
 
-from glossary.errors import BadQuery, NotAcceptable, PayloadTooLarge
+from glossary.errors import BadQuery, GlossaryError, NotAcceptable, PayloadTooLarge
 from glossary.formats import RdfFormat
 from glossary.negotiation import choose
 from glossary.sparql import (
     GRAPH_FORMATS,
     MAX_QUERY_BYTES,
     Engine,
+    LocalEngine,
     content_type,
     engine_from_settings,
     prepare,
@@ -43,6 +45,7 @@ from glossary.sparql import (
     service_description,
     settings_from_env,
 )
+from service.params import warm_enabled
 
 bp = Blueprint("sparql", __name__)
 
@@ -248,3 +251,16 @@ def _cors(resp: Response) -> Response:
 
 def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
+    if not app.testing and warm_enabled(app):
+        # Each service process readies its executors (started, the live snapshot copied
+        # into memory) at start, so the first queries do not wait for them.
+        threading.Thread(target=_warm, args=(app,), name="sparql-warm", daemon=True).start()
+
+
+def _warm(app: Flask) -> None:
+    try:
+        engine = get_engine(app)
+        if isinstance(engine, LocalEngine):
+            engine.warm()
+    except GlossaryError as exc:  # no store yet: the first query will open it
+        logging.getLogger(__name__).info("SPARQL executors not warmed: %s", exc)

@@ -662,3 +662,94 @@ def test_memory_triples_setting_refuses_nonsense(raw: str) -> None:
 
     with pytest.raises(StoreError, match="GLOSSARY_SPARQL_MEMORY_TRIPLES"):
         settings_from_env({"GLOSSARY_SPARQL_MEMORY_TRIPLES": raw})
+
+
+def _wait_for(predicate: Any, seconds: float = 20.0) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def test_warm_readies_every_worker_once(store_dir: Path) -> None:
+    engine = LocalEngine(lambda: store_dir, workers=2)
+    try:
+        assert engine.warm() == 2
+        assert sorted(_workers_in_memory(engine)) == [True, True]
+        assert engine.warm() == 0  # nothing stale: nothing done
+        req, _ = prepare(f"ASK {{ <{EX}other> ?p ?o }}")
+        assert json.loads(engine.execute(req).body)["boolean"] is True
+        assert engine.pool._live == 2
+    finally:
+        engine.close()
+
+
+def test_a_new_snapshot_warms_the_other_workers(tmp_path: Path, store_dir: Path) -> None:
+    other = tmp_path / "other"
+    s = ox.Store(str(other))
+    s.add(ox.Quad(ox.NamedNode(f"{EX}new"), ox.NamedNode(f"{EX}p"), ox.Literal("x"),
+                  ox.NamedNode(f"{EX}g")))  # fmt: skip
+    s.flush()
+    del s
+    live = [store_dir]
+    engine = LocalEngine(lambda: live[0], workers=2)
+    try:
+        engine.warm()
+        live[0] = other
+        req, _ = prepare(f"ASK {{ <{EX}new> ?p ?o }}")
+        assert json.loads(engine.execute(req).body)["boolean"] is True
+        # the query's worker opened the new snapshot; the other one follows, unasked
+        assert _wait_for(lambda: sorted(w.opened for w in engine.pool._idle) == [
+            (str(other),), (str(other),)])  # fmt: skip
+    finally:
+        engine.close()
+
+
+def test_the_service_warms_its_executors_at_start(store_dir: Path, tmp_path: Path) -> None:
+    from service.sparql import get_engine
+
+    def config(**extra: Any) -> dict[str, Any]:
+        engine = LocalEngine(lambda: store_dir, workers=2)
+        return {"TESTING": False, "GLOSSARY_STORE": str(tmp_path / "unused"),
+                "GLOSSARY_SPARQL_ENGINE": engine, **extra}  # fmt: skip
+
+    engine = get_engine(create_app(config()))
+    assert isinstance(engine, LocalEngine)
+    try:
+        assert _wait_for(lambda: sorted(_workers_in_memory(engine)) == [True, True])
+    finally:
+        engine.close()
+    engine = get_engine(create_app(config(GLOSSARY_WARM_CACHES="0")))
+    assert isinstance(engine, LocalEngine)
+    try:
+        time.sleep(0.5)
+        assert engine.pool._live == 0
+    finally:
+        engine.close()
+
+
+def test_copying_into_memory_is_not_charged_to_the_query(tmp_path: Path) -> None:
+    """The copy of a snapshot (here longer than the time limit) happens before the
+    query's clock starts: a quick query on a fresh executor still answers."""
+    path = tmp_path / "big"
+    s = ox.Store(str(path))
+    lines = "".join(f'<{EX}s{i}> <{EX}p> "{i}" <{EX}g> .\n' for i in range(150_000))
+    s.bulk_load(lines.encode(), ox.RdfFormat.N_QUADS)
+    s.flush()
+    del s
+    t = time.monotonic()
+    copy = ox.Store()
+    copy.extend(ox.Store.read_only(str(path)))
+    copy_time = time.monotonic() - t
+    del copy
+    timeout = copy_time / 3
+    engine = LocalEngine(lambda: path, workers=1, timeout=timeout)
+    try:
+        req, _ = prepare(f"ASK {{ <{EX}s7> ?p ?o }}")
+        assert json.loads(engine.execute(req).body)["boolean"] is True
+        assert _workers_in_memory(engine) == [True]
+        assert engine.pool.killed == 0
+    finally:
+        engine.close()
