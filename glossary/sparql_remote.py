@@ -19,6 +19,7 @@ import http.client
 import json
 import time
 import urllib.parse
+from typing import Any
 
 from glossary.errors import BadQuery, QueryTimeout, StoreError
 from glossary.formats import RdfFormat, ResultFormat
@@ -177,6 +178,41 @@ class RemoteEngine:
             body=body, media_type=out_type, kind=kind, rows=rows, truncated=truncated,
             row_limit=limit, elapsed=time.monotonic() - start,
         )  # fmt: skip
+
+    def fetch(
+        self, query: str, *, default_graphs: tuple[str, ...] | None = None,
+        named_graphs: tuple[str, ...] | None = None, timeout: float | None = None,
+    ) -> Any:  # fmt: skip
+        """Run a trusted query of the code itself (no checks, no row cap) and return
+        pyoxigraph objects: ``QuerySolutions`` (SELECT), ``QueryBoolean`` (ASK) or a
+        list of ``Triple`` (CONSTRUCT/DESCRIBE). Used by :mod:`glossary.remote_store`.
+
+        A 4xx from the store is a :class:`StoreError` here, not a :class:`BadQuery`:
+        the query is the service's own, so a refusal is the store's fault or its
+        dialect's, never the user's.
+        """
+        import pyoxigraph
+
+        form = inspect_query(query).form
+        request = QueryRequest(query=query, default_graphs=default_graphs,
+                               named_graphs=named_graphs)  # fmt: skip
+        wait = self.timeout if timeout is None else timeout
+        graph = form is not None and form.is_graph
+        try:
+            media_type, data = self._post(request, _ACCEPT_GRAPH if graph else _ACCEPT_RESULTS,
+                                          wait)  # fmt: skip
+        except BadQuery as exc:
+            raise StoreError(exc.message, where=exc.where,
+                             hint="the remote store does not accept a query of the service; "
+                             "check that it speaks SPARQL 1.1") from None  # fmt: skip
+        try:
+            if graph:
+                fmt = RdfFormat.from_media_type(media_type) or RdfFormat.NTRIPLES
+                return [q.triple for q in pyoxigraph.parse(data, format=fmt.oxigraph)]
+            return pyoxigraph.parse_query_results(data, pyoxigraph.QueryResultsFormat.JSON)
+        except (SyntaxError, ValueError) as exc:
+            raise StoreError(f"the SPARQL store sent an unreadable answer: {exc}",
+                             where=self.endpoint) from None  # fmt: skip
 
     def named_graphs(self) -> list[str]:
         req = QueryRequest(

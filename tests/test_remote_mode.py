@@ -1,0 +1,304 @@
+"""Remote mode: the whole service over a remote SPARQL 1.1 store (glossary/remote_store.py).
+
+A real ``oxigraph serve-read-only`` on loopback is loaded with ``glossary export`` of an
+embedded store that holds the community glossary and a small real vocabulary (IPTC
+Media Topics, politics/society/labour, from ../shared/vocabularies), one named graph
+``urn:x-glossary:vocab:<id>`` per vocabulary, as docs/virtuoso.md tells. Every named
+query is then run both ways with the same bindings and must answer the same.
+"""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pyoxigraph as ox
+import pytest
+from conftest import ROOT, VOCABULARIES
+
+from glossary.config import queries_dir
+from glossary.errors import StoreError
+from glossary.queries import named_query
+from glossary.reconcile import DESCRIPTION_QUERY
+from glossary.remote_store import RemoteStore, bind_values
+from glossary.store import Store, graph_iri
+
+SMALL = "iptc-politics-society-labour"
+COMMUNITY = "community"
+BASE = "https://w3id.org/semantic-glossary/community/"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def embedded_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An embedded store with the community glossary and the small vocabulary, loaded
+    through the real load path (search vectors from the light ``hash`` encoder)."""
+    from glossary.compile import compile_terms
+
+    path = tmp_path_factory.mktemp("embedded") / "store"
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("GLOSSARY_EMBEDDING_MODEL", "hash")
+        with Store.open(path, read_only=False) as store:
+            store.load_graph(compile_terms(), vocab_id=COMMUNITY, source="glossary/terms")
+            store.load([VOCABULARIES / f"{SMALL}.ttl.gz"], vocab_id=SMALL, allow_invalid=True)
+    return path
+
+
+@pytest.fixture(scope="module")
+def endpoint(embedded_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A real Oxigraph server on loopback, loaded with ``glossary export`` of each
+    vocabulary into its own named graph (the graph names of the embedded store)."""
+    exe = shutil.which("oxigraph", path=str(Path(sys.executable).parent))
+    assert exe, "the oxigraph server (PyPI package oxigraph) is not installed in .venv"
+    work = tmp_path_factory.mktemp("remote")
+    location = work / "oxigraph"
+    for vid in (COMMUNITY, SMALL):
+        dump = work / f"{vid}.nt"
+        with open(dump, "wb") as out:
+            subprocess.run(
+                [sys.executable, "-m", "glossary", "export", "--store", str(embedded_path),
+                 "--vocab", vid, "--format", "nt"],
+                cwd=ROOT, stdout=out, check=True,
+            )  # fmt: skip
+        subprocess.run(
+            [exe, "load", "--location", str(location), "--file", str(dump),
+             "--graph", graph_iri(vid)],
+            check=True, capture_output=True,
+        )  # fmt: skip
+    port = _free_port()
+    proc = subprocess.Popen(
+        [exe, "serve-read-only", "--location", str(location), "--bind", f"127.0.0.1:{port}"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                    break
+            except OSError:
+                if time.monotonic() > deadline or proc.poll() is not None:
+                    raise RuntimeError("the oxigraph server did not start") from None
+                time.sleep(0.05)
+        yield f"http://127.0.0.1:{port}/query"
+    finally:
+        proc.kill()
+        proc.wait()
+
+
+@pytest.fixture(scope="module")
+def embedded(embedded_path: Path) -> Iterator[Store]:
+    with Store.open(embedded_path, read_only=True, check_interval=0) as store:
+        yield store
+
+
+@pytest.fixture(scope="module")
+def remote(endpoint: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[RemoteStore]:
+    with RemoteStore(endpoint, tmp_path_factory.mktemp("cache")) as store:
+        yield store
+
+
+# --------------------------------------------------------------------------- comparing
+
+
+def _key(term: Any) -> str:
+    """A term as text; blank nodes all alike (their labels are per answer)."""
+    return "_:b" if isinstance(term, ox.BlankNode) else str(term)
+
+
+def _rows(rows: list[dict[str, Any]]) -> Counter[tuple[tuple[str, str], ...]]:
+    return Counter(tuple(sorted((k, _key(v)) for k, v in r.items())) for r in rows)
+
+
+def _triples(triples: list[Any]) -> Counter[tuple[str, str, str]]:
+    return Counter((_key(t.subject), _key(t.predicate), _key(t.object)) for t in triples)
+
+
+def _concepts(store: Store, vocab: str, limit: int = 12) -> list[ox.NamedNode]:
+    """Concepts of a vocabulary that exercise the queries: with broader, with narrower,
+    top concepts, with definitions; a few of each."""
+    picks: list[ox.NamedNode] = []
+    for pattern in (
+        "?c skos:broader ?x", "?x skos:broader ?c", "?c skos:topConceptOf ?x",
+        "?c skos:definition ?x", "?c skos:related ?x", "?x skos:member ?c",
+    ):  # fmt: skip
+        rows = store.select(
+            "PREFIX skos: <http://www.w3.org/2004/02/skos/core#> "
+            f"SELECT DISTINCT ?c WHERE {{ {pattern} FILTER(isIRI(?c)) }} ORDER BY ?c LIMIT 3",
+            graphs=[graph_iri(vocab)],
+        )
+        picks += [r["c"] for r in rows if r["c"] not in picks]
+    return picks[:limit] or pytest.fail(f"no concept found in {vocab}")
+
+
+def _cases(store: Store) -> dict[str, list[dict[str, Any]]]:
+    """For every named query (and the inline one of glossary.reconcile), the argument
+    sets the service runs it with: ``graphs`` and the bindings."""
+    cases: dict[str, list[dict[str, Any]]] = {}
+    uris: list[ox.NamedNode] = []
+    for vid in (COMMUNITY, SMALL):
+        uris += _concepts(store, vid)
+    vocabs = [store.vocabulary(v) for v in (COMMUNITY, SMALL)]
+    schemes = [ox.NamedNode(s) for v in vocabs for s in v.schemes]
+    uris += schemes
+    per_graph = [{"graphs": [v.graph]} for v in vocabs]
+    g_bound = [{"g": ox.NamedNode(v.graph)} for v in vocabs]
+    for name in ("concept_children", "concept_graphs", "concept_incoming", "concept_outgoing",
+                 "concept_parents"):  # fmt: skip
+        cases[name] = [{"uri": u} for u in uris]
+    # concept_labels is bound to the described node and to its owned nodes (definitions).
+    owned = [ox.NamedNode(r["d"].value) for r in store.select(
+        "SELECT DISTINCT ?d WHERE { ?c <https://w3id.org/semantic-glossary/ontology#hasDefinition>"
+        " ?d } ORDER BY ?d LIMIT 5")]  # fmt: skip
+    cases["concept_labels"] = [{"node": u} for u in uris + owned]
+    cases["export-concepts"] = [*per_graph, {}]
+    cases["scheme-titles"] = [{"graphs": [v.graph], "scheme": ox.NamedNode(s)}
+                              for v in vocabs for s in v.schemes]  # fmt: skip
+    for name in ("vocab-counts", "vocab-label-languages", "vocab-schemes"):
+        cases[name] = list(per_graph)
+    for name in ("vocab_collections", "vocab_edges", "vocab_scheme_info", "vocab_top_concepts"):
+        cases[name] = list(g_bound)
+    cases["vocab_hash_subjects"] = [{}]
+    cases["vocab_labels"] = [{**g, "lang": ox.Literal(lang)} for g in g_bound
+                             for lang in ("en", "*", "en-gb", "de")]  # fmt: skip
+    cases["reconcile:description"] = [{"c": u} for u in uris]
+    return cases
+
+
+def _run(store: Any, name: str, args: dict[str, Any]) -> Any:
+    query = DESCRIPTION_QUERY if name == "reconcile:description" else named_query(name)
+    kwargs = dict(args)
+    if query.lstrip().upper().startswith("CONSTRUCT") or "\nCONSTRUCT" in query:
+        return _triples(store.construct(query, **kwargs))
+    return _rows(store.select(query, **kwargs))
+
+
+def test_every_named_query_has_cases(embedded: Store) -> None:
+    """A new ontology/queries/*.rq fails here until it is added to the comparison."""
+    names = {p.stem for p in queries_dir().glob("*.rq")}
+    assert names, "no named queries found"
+    assert names <= set(_cases(embedded)), sorted(names - set(_cases(embedded)))
+
+
+def test_named_queries_answer_the_same_remotely(embedded: Store, remote: RemoteStore) -> None:
+    """Every named query, with the bindings the service uses, answers the same on the
+    embedded store (pyoxigraph substitutions) and through RemoteStore (VALUES blocks)
+    against a real Oxigraph server holding the same data."""
+    cases = _cases(embedded)
+    answered: Counter[str] = Counter()
+    runs = 0
+    for name, arg_sets in sorted(cases.items()):
+        for args in arg_sets:
+            local = _run(embedded, name, args)
+            there = _run(remote, name, args)
+            assert there == local, f"{name} {args}: remote differs\n{there}\n!=\n{local}"
+            runs += 1
+            answered[name] += bool(local)
+    assert runs > 120
+    # The comparison is not one of empty answers: every query found something.
+    assert not [n for n in cases if answered[n] == 0], answered
+
+
+def test_remote_counts_are_the_load_time_counts(embedded: Store, remote: RemoteStore) -> None:
+    for local in embedded.vocabularies():
+        there = remote.vocabulary(local.id)
+        fields = ("graph", "uri", "title", "concepts", "triples", "languages", "label_counts",
+                  "schemes", "titles", "top_concepts", "deprecated")  # fmt: skip
+        for name in fields:
+            assert getattr(there, name) == getattr(local, name), name
+    assert [v.id for v in remote.vocabularies()] == [COMMUNITY, SMALL]
+
+
+def test_counted_once_per_remote_version(endpoint: str, tmp_path: Path) -> None:
+    """The counts are made once, then answered from memory; a second instance on the
+    same cache directory reads them from disk (so all workers agree on ``loaded_at``)."""
+    with RemoteStore(endpoint, tmp_path, check_interval=3600) as first:
+        vocabs = first.vocabularies()
+        sent = first.queries
+        assert sent >= 2 * 4  # the version query, then the count queries per vocabulary
+        assert first.vocabularies() == vocabs
+        first.vocabulary(SMALL)
+        assert first.queries == sent  # nothing more was asked
+        assert first.refresh(force=True) is False  # one query: nothing changed
+        assert first.queries == sent + 1
+        assert first.vocabularies() == vocabs
+    with RemoteStore(endpoint, tmp_path, check_interval=3600) as second:
+        assert second.vocabularies() == vocabs  # loaded_at included: read from the cache
+        assert second.queries == 1  # only the version query
+
+
+# --------------------------------------------------------------------------- injection
+
+ODD_TEXT = 'a "quoted" } { # not a comment\nnew line \\ back\tslash \'single\' """ >'
+ODD_IRI = "http://example.org/x/%7B?q='a'&b=(c)*d;e=f,g!h$i~j:k@l#frag-ü"
+
+
+def test_bound_values_come_back_verbatim(embedded: Store, remote: RemoteStore) -> None:
+    """Values with quotes, braces, a '#', new lines and an IRI with odd characters are
+    bound as terms: the query's meaning is unchanged and they come back as sent."""
+    values = {
+        "lit": ox.Literal(ODD_TEXT),
+        "tagged": ox.Literal(ODD_TEXT, language="en-GB"),
+        "typed": ox.Literal("} UNION { ?s ?p ?o", datatype=ox.NamedNode("http://ex/dt#x")),
+        "iri": ox.NamedNode(ODD_IRI),
+    }
+    query = (
+        "SELECT ?lit ?tagged ?typed ?iri ?n WHERE { BIND(42 AS ?n) FILTER(isLiteral(?lit)"
+        " && LANG(?tagged) = 'en-gb' && isLiteral(?typed) && isIRI(?iri)) }"
+    )
+    for store in (embedded, remote):
+        rows = store.select(query, **values)
+        assert len(rows) == 1
+        assert {k: rows[0][k] for k in values} == values
+        assert rows[0]["n"].value == "42"
+    # In a pattern: no label equals it, so nothing matches (and nothing more is read).
+    query = ("SELECT ?lit ?c WHERE { ?c <http://www.w3.org/2004/02/skos/core#prefLabel> ?l "
+             "FILTER(STR(?l) = ?lit) }")  # fmt: skip
+    assert remote.select(query, lit=ox.Literal(ODD_TEXT)) == []
+    assert embedded.select(query, lit=ox.Literal(ODD_TEXT)) == []
+    hit = remote.select(query, lit=ox.Literal("Content pillar"))
+    assert hit == embedded.select(query, lit=ox.Literal("Content pillar"))
+    assert [r["c"].value for r in hit] == [BASE + "content-pillar"]
+
+
+def test_values_go_where_substitutions_act() -> None:
+    q = "SELECT ?g ?x WHERE { GRAPH ?g { ?x ?p ?o FILTER(?o = ?x) } }"
+    text = bind_values(q, {"x": ox.NamedNode("http://e/x")})
+    assert text.count("VALUES (?x) { (<http://e/x>) }") == 2  # the WHERE group and GRAPH's
+    # a sub-SELECT that does not project ?x has its own ?x: left alone
+    q = "SELECT ?x ?n WHERE { ?x ?p ?o { SELECT (COUNT(*) AS ?n) WHERE { ?x ?q ?y } } }"
+    assert bind_values(q, {"x": ox.NamedNode("http://e/x")}).count("VALUES") == 1
+    # strings, IRIs and comments holding braces or variables do not confuse it
+    q = 'SELECT ?x WHERE { ?x ?p "{ ?x }" . # { ?x\n ?x ?q <http://e/{x}> }'
+    with pytest.raises(ValueError):
+        ox.NamedNode("http://e/{x}")
+    assert bind_values(q, {"x": ox.Literal("v")}).count("VALUES") == 1
+
+
+def test_what_cannot_be_bound_is_refused() -> None:
+    with pytest.raises(StoreError, match="assigns it itself"):
+        bind_values("SELECT ?x WHERE { BIND(1 AS ?x) }", {"x": ox.Literal("1")})
+    with pytest.raises(StoreError, match="MINUS"):
+        bind_values("SELECT ?x WHERE { ?x ?p ?o MINUS { ?x ?q ?r } }",
+                    {"x": ox.NamedNode("http://e/x")})  # fmt: skip
+    with pytest.raises(StoreError, match="cannot bind a"):
+        bind_values("SELECT ?x WHERE { ?x ?p ?o }", {"x": "http://e/x"})
+
+
+def test_a_blank_node_binding_answers_nothing_remotely(remote: RemoteStore) -> None:
+    """A remote blank node cannot be named in a later query (documented limitation)."""
+    sent = remote.queries
+    assert remote.select("SELECT ?x WHERE { ?x ?p ?o }", x=ox.BlankNode()) == []
+    assert remote.queries == sent
