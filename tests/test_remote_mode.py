@@ -302,3 +302,78 @@ def test_a_blank_node_binding_answers_nothing_remotely(remote: RemoteStore) -> N
     sent = remote.queries
     assert remote.select("SELECT ?x WHERE { ?x ?p ?o }", x=ox.BlankNode()) == []
     assert remote.queries == sent
+
+
+# --------------------------------------------------------------------------- versions
+
+
+@pytest.fixture
+def writable_endpoint() -> Iterator[str]:
+    """A writable, in-memory Oxigraph server (``oxigraph serve``): the base URL."""
+    exe = shutil.which("oxigraph", path=str(Path(sys.executable).parent))
+    assert exe, "the oxigraph server (PyPI package oxigraph) is not installed in .venv"
+    port = _free_port()
+    proc = subprocess.Popen([exe, "serve", "--bind", f"127.0.0.1:{port}"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                    break
+            except OSError:
+                if time.monotonic() > deadline or proc.poll() is not None:
+                    raise RuntimeError("the oxigraph server did not start") from None
+                time.sleep(0.05)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        proc.kill()
+        proc.wait()
+
+
+def put_graph(base: str, vocab_id: str, path: Path) -> None:
+    """Replace a graph of the server (SPARQL 1.1 Graph Store Protocol)."""
+    import requests
+
+    resp = requests.put(f"{base}/store", params={"graph": graph_iri(vocab_id)},
+                        data=path.read_bytes(), headers={"Content-Type": "text/turtle"},
+                        timeout=30)  # fmt: skip
+    assert resp.status_code in (200, 201, 204), resp.text
+
+
+def _local_counts(path: Path, vocab_id: str) -> Any:
+    from glossary.store import count_vocabulary
+
+    memory = ox.Store()
+    memory.bulk_load(path=str(path), format=ox.RdfFormat.TURTLE,
+                     to_graph=ox.NamedNode(graph_iri(vocab_id)))  # fmt: skip
+    return count_vocabulary(memory, vocab_id, source="x")
+
+
+def test_a_remote_change_is_seen_within_the_check_interval(
+    writable_endpoint: str, tmp_path: Path
+) -> None:
+    from conftest import STORE_DATA
+
+    store = RemoteStore(writable_endpoint + "/query", tmp_path, check_interval=0.5)
+    assert store.is_empty() and store.vocabularies() == []
+    put_graph(writable_endpoint, "mini", STORE_DATA / "mini.ttl")
+    sent = store.queries
+    assert store.vocabularies() == []  # within the interval: not asked again
+    assert store.queries == sent
+    time.sleep(0.6)
+    first = store.vocabulary("mini")  # one version query, then the counts
+    expected = _local_counts(STORE_DATA / "mini.ttl", "mini")
+    assert (first.concepts, first.label_counts, first.title, first.deprecated) == (
+        expected.concepts, expected.label_counts, expected.title, expected.deprecated)  # fmt: skip
+    version = store.snapshot
+    put_graph(writable_endpoint, "mini", STORE_DATA / "mini-v2.ttl")
+    assert store.refresh(force=True) is True
+    assert store.snapshot != version
+    second = store.vocabulary("mini")
+    expected = _local_counts(STORE_DATA / "mini-v2.ttl", "mini")
+    assert (second.concepts, second.title) == (expected.concepts, expected.title)
+    assert second.content_hash != first.content_hash  # caches keyed on it start afresh
+    assert store.refresh(force=True) is False  # unchanged: one query, nothing recounted
+    sent = store.queries
+    assert store.vocabulary("mini") == second and store.queries == sent
