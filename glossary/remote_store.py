@@ -518,4 +518,180 @@ class RemoteStore:
         self.close()
 
 
-__all__ = ["CHECK_INTERVAL", "RemoteStore", "bind_values", "sparql_term"]
+# --------------------------------------------------------------------------- search
+
+
+def _digest(triples: Sequence[Any]) -> str:
+    """A hash of a graph's content, independent of order and of blank node labels
+    (which a remote store chooses afresh for every answer)."""
+    import pyoxigraph
+
+    def key(term: Any) -> str:
+        return "_:" if isinstance(term, pyoxigraph.BlankNode) else str(term)
+
+    lines = sorted(f"{key(t.subject)} {key(t.predicate)} {key(t.object)}" for t in triples)
+    h = hashlib.sha256()
+    for line in lines:
+        h.update(line.encode())
+        h.update(b"\n")
+    return h.hexdigest()
+
+
+class RemoteIndexer:
+    """Builds the search indexes of a :class:`RemoteStore`'s vocabularies locally, in a
+    background thread, as ``glossary load`` does for the embedded store: each
+    vocabulary graph is fetched with one CONSTRUCT into an in-memory pyoxigraph store
+    and given to :func:`glossary.search.build_indexes`, in ``store.index_dir()``.
+
+    - Once per remote version of each graph (the check of :meth:`RemoteStore.refresh`),
+      and once when the process starts. A build is skipped when the fetched content
+      is what the last build of that directory indexed (a marker file records its
+      digest), and an unchanged text is never encoded again (the search part's vector
+      cache lives in the same directory): a restart encodes nothing.
+    - The workers of one instance share the directory; a file lock makes them build
+      one at a time, and the second finds the first one's build current.
+    - :attr:`ready` becomes true when every vocabulary present at start was indexed;
+      until then search answers 503. Later builds (a remote change) replace an index
+      atomically, so search goes on from the previous one meanwhile.
+    """
+
+    def __init__(self, store: RemoteStore, *, poll: float | None = None) -> None:
+        self.store = store
+        self.poll = max(0.2, min(store.check_interval, 5.0)) if poll is None else poll
+        self._built: dict[str, str] = {}  # vocab id -> fingerprint indexed by this process
+        self._building: str | None = None
+        self._pending: list[str] = []
+        self._errors: dict[str, str] = {}
+        self._first_pass = threading.Event()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._mutex = threading.Lock()
+        #: What the builds did: vocab id -> ``glossary.search.BuildStats`` (or "current").
+        self.stats: dict[str, Any] = {}
+
+    @property
+    def ready(self) -> bool:
+        return self._first_pass.is_set()
+
+    def status(self) -> dict[str, Any]:
+        """``{"ready": bool, "indexed": [...], "building": [...], "failed": {id: why}}``."""
+        with self._mutex:
+            building = ([self._building] if self._building else []) + [
+                v for v in self._pending if v != self._building]  # fmt: skip
+            return {"ready": self.ready, "indexed": sorted(self._built),
+                    "building": building, "failed": dict(self._errors)}  # fmt: skip
+
+    def start(self) -> RemoteIndexer:
+        with self._mutex:
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._loop, name="remote-indexer",
+                                                daemon=True)  # fmt: skip
+                self._thread.start()
+        return self
+
+    def stop(self, timeout: float = 30.0) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+
+    def wait_ready(self, timeout: float) -> bool:
+        return self._first_pass.wait(timeout)
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self.run_once()
+            except StoreError as exc:  # the remote store is away: tried again later
+                log.warning("remote search indexes: %s", exc)
+                with self._mutex:
+                    self._errors["*"] = str(exc)
+            self._stop.wait(self.poll)
+
+    def run_once(self) -> None:
+        """Index what changed since the last pass (every vocabulary on the first)."""
+        sizes = self.store.graph_sizes()
+        current = {vid: (g, n) for g, n in sizes.items() if (vid := _vocab_id(g))}
+        todo = [v for v, (g, n) in sorted(current.items())
+                if self._built.get(v) != self.store._fingerprint(g, n)]  # fmt: skip
+        with self._mutex:
+            self._pending = list(todo)
+            self._errors.pop("*", None)
+        for vid in todo:
+            if self._stop.is_set():
+                return
+            graph, triples = current[vid]
+            with self._mutex:
+                self._building = vid
+            try:
+                self._index(vid, graph, self.store._fingerprint(graph, triples))
+            except StoreError as exc:
+                with self._mutex:
+                    self._errors[vid] = str(exc)
+                raise
+            finally:
+                with self._mutex:
+                    self._building = None
+                    if vid in self._pending:
+                        self._pending.remove(vid)
+        gone = [v for v in self._built if v not in current]
+        if gone:
+            from glossary.search import drop_indexes
+
+            with self._lock():
+                for vid in gone:
+                    drop_indexes(self.store.index_dir(), vid)
+                    self._marker(vid).unlink(missing_ok=True)
+                    self._built.pop(vid, None)
+        self._first_pass.set()
+
+    def _marker(self, vocab_id: str) -> Path:
+        return self.store.cache_dir() / "indexed" / f"{vocab_id}.json"
+
+    @contextlib.contextmanager
+    def _lock(self) -> Any:
+        import fcntl
+
+        path = self.store.cache_dir() / "indexes.lock"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            yield
+        finally:
+            os.close(fd)  # drops the lock
+
+    def _index(self, vocab_id: str, graph: str, fingerprint: str) -> None:
+        import pyoxigraph
+
+        from glossary.search import build_indexes
+
+        with self._lock():
+            triples = self.store.graph_triples(graph)
+            digest = _digest(triples)
+            marker = self._marker(vocab_id)
+            index_dir = self.store.index_dir()
+            try:
+                previous = json.loads(marker.read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                previous = {}
+            manifest = index_dir / "search" / f"{vocab_id}.json"
+            if previous.get("digest") == digest and manifest.is_file():
+                self.stats[vocab_id] = "current"
+            else:
+                memory = pyoxigraph.Store()
+                g = pyoxigraph.NamedNode(graph)
+                memory.bulk_extend(pyoxigraph.Quad(t.subject, t.predicate, t.object, g)
+                                   for t in triples)  # fmt: skip
+                self.stats[vocab_id] = build_indexes(memory, graph, vocab_id, index_dir,
+                                                     progress=False)  # fmt: skip
+                marker.parent.mkdir(parents=True, exist_ok=True)
+                tmp = marker.with_name(f".{marker.name}.{os.getpid()}.tmp")
+                tmp.write_text(json.dumps({"digest": digest, "fingerprint": fingerprint,
+                                           "triples": len(triples)}), encoding="utf-8")  # fmt: skip
+                os.replace(tmp, marker)
+        self._built[vocab_id] = fingerprint
+        with self._mutex:
+            self._errors.pop(vocab_id, None)
+
+
+__all__ = ["CHECK_INTERVAL", "RemoteIndexer", "RemoteStore", "bind_values", "sparql_term"]

@@ -3,11 +3,18 @@
 It uses only the public API of :mod:`glossary`. State (the store, indexes, settings)
 lives in ``app.extensions["glossary"]``, never in module globals; a view gets the
 store with :func:`get_store`.
+
+Remote mode: with ``GLOSSARY_SPARQL_ENDPOINT`` set (app config or environment),
+:func:`get_store` returns a :class:`glossary.remote_store.RemoteStore`, so every surface
+(pages, linked data, JSON API, reconciliation, Skosmos API, dumps, search) reads the
+remote store; ``GLOSSARY_STORE`` is then only a cache directory, and the search indexes
+are built from the remote data in the background (:func:`remote_indexer`).
 """
 
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -19,6 +26,7 @@ from glossary.config import default_store_dir
 from glossary.errors import GlossaryError, StoreError, StoreNotReady
 
 if TYPE_CHECKING:
+    from glossary.remote_store import RemoteIndexer, RemoteStore
     from glossary.store import Store
 
 #: Settings (``app.config`` keys) and their defaults. ``GLOSSARY_STORE`` None means
@@ -48,6 +56,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         "store_path": Path(path).expanduser() if path else default_store_dir(),
         "store": None,
     }
+    if remote_endpoint(app) and not app.testing:
+        get_store(app)  # starts building the search indexes from the remote data now
 
     from service import health, problems, search_api, validate_api
 
@@ -92,27 +102,68 @@ def _settings_from_env() -> dict[str, Any]:
     return found
 
 
-def get_store(app: Flask | None = None) -> Store:
-    """The app's store (read-only; it follows new snapshots by itself).
+def remote_endpoint(app: Flask) -> str | None:
+    """The remote SPARQL 1.1 store the app reads everything from (app config
+    ``GLOSSARY_SPARQL_ENDPOINT``, else the environment), or None: the embedded store."""
+    value = app.config.get("GLOSSARY_SPARQL_ENDPOINT")
+    if value is None:
+        value = os.environ.get("GLOSSARY_SPARQL_ENDPOINT")
+    return str(value) if value else None
+
+
+def get_store(app: Flask | None = None) -> Store | RemoteStore:
+    """The app's store (read-only; it follows new snapshots by itself): the embedded
+    store, or in remote mode a :class:`glossary.remote_store.RemoteStore` (whose first
+    use starts the background build of the search indexes).
 
     Raises :class:`StoreNotReady` (503) while the store directory does not exist yet.
     """
     from glossary.store import Store
 
-    app = app or current_app
+    app = app or current_app._get_current_object()  # type: ignore[attr-defined]
     state = app.extensions["glossary"]
-    store: Store | None = state["store"]
-    if store is None:
-        try:
-            store = Store.open(
-                state["store_path"],
-                read_only=True,
-                check_interval=float(app.config["GLOSSARY_STORE_CHECK_INTERVAL"]),
-            )
-        except StoreError as exc:
-            raise StoreNotReady(
-                f"the store is not ready: {exc.message}",
-                hint="load a vocabulary (glossary load FILE), or start with glossary serve",
-            ) from None
-        state["store"] = store
+    store: Store | RemoteStore | None = state["store"]
+    if store is not None:
+        return store
+    endpoint = remote_endpoint(app)
+    if endpoint:
+        with state.setdefault("store_lock", threading.Lock()):
+            if state["store"] is None:
+                state["store"] = _open_remote(app, endpoint, state["store_path"])
+        return state["store"]
+    try:
+        store = Store.open(
+            state["store_path"],
+            read_only=True,
+            check_interval=float(app.config["GLOSSARY_STORE_CHECK_INTERVAL"]),
+        )
+    except StoreError as exc:
+        raise StoreNotReady(
+            f"the store is not ready: {exc.message}",
+            hint="load a vocabulary (glossary load FILE), or start with glossary serve",
+        ) from None
+    state["store"] = store
     return store
+
+
+def _open_remote(app: Flask, endpoint: str, cache: Path) -> RemoteStore:
+    from glossary.remote_store import CHECK_INTERVAL, RemoteIndexer, RemoteStore
+    from glossary.sparql import settings_from_env
+
+    timeout = app.config.get("GLOSSARY_SPARQL_TIMEOUT")
+    if timeout is None:
+        timeout = settings_from_env()["timeout"]
+    interval = float(app.config.get("REMOTE_CHECK_INTERVAL", CHECK_INTERVAL))
+    store = RemoteStore(endpoint, cache, timeout=float(timeout), check_interval=interval)
+    app.extensions["glossary"]["remote_indexer"] = RemoteIndexer(store).start()
+    return store
+
+
+def remote_indexer(app: Flask | None = None) -> RemoteIndexer | None:
+    """The background builder of the search indexes in remote mode (None: embedded)."""
+    app = app or current_app._get_current_object()  # type: ignore[attr-defined]
+    if not remote_endpoint(app):
+        return None
+    get_store(app)
+    indexer: RemoteIndexer | None = app.extensions["glossary"].get("remote_indexer")
+    return indexer

@@ -13,6 +13,10 @@
 
 The dumps directory is ``DUMPS_DIR`` (app config) or ``$GLOSSARY_DUMPS_DIR``, else
 ``<store>/dumps``.
+
+Remote mode (``GLOSSARY_SPARQL_ENDPOINT``): a dump is written from one CONSTRUCT of
+the vocabulary's graph, once per remote version of that graph (the version is in the
+file name, as above), into ``<cache>/remote/<endpoint>/dumps``, and served from there.
 """
 
 from __future__ import annotations
@@ -45,6 +49,9 @@ def dumps_dir() -> Path:
     if configured:
         return Path(configured)
     store = current_app.extensions["glossary"].get("store")
+    cache_dir = getattr(store, "cache_dir", None)  # remote mode: this endpoint's cache
+    if cache_dir is not None:
+        return Path(cache_dir()) / "dumps"
     path = getattr(store, "path", None)
     if path is not None:
         return Path(path) / "dumps"

@@ -377,3 +377,196 @@ def test_a_remote_change_is_seen_within_the_check_interval(
     assert store.refresh(force=True) is False  # unchanged: one query, nothing recounted
     sent = store.queries
     assert store.vocabulary("mini") == second and store.queries == sent
+
+
+# --------------------------------------------------------------------------- the service
+
+PILLAR = BASE + "content-pillar"
+
+
+@pytest.fixture(scope="module")
+def hash_model() -> Iterator[None]:
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("GLOSSARY_EMBEDDING_MODEL", "hash")
+        yield
+
+
+@pytest.fixture(scope="module")
+def apps(embedded_path: Path, endpoint: str, hash_model: None,
+         tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Any, Any, Path]]:  # fmt: skip
+    """The app on the embedded store, and the app in remote mode with no local store
+    directory at start (``GLOSSARY_STORE`` names a directory that does not exist)."""
+    from service import create_app, remote_indexer
+
+    cache = tmp_path_factory.mktemp("instance") / "no-store-here"
+    local = create_app({"TESTING": True, "GLOSSARY_STORE": str(embedded_path)})
+    there = create_app({"TESTING": True, "GLOSSARY_STORE": str(cache),
+                        "GLOSSARY_SPARQL_ENDPOINT": endpoint})  # fmt: skip
+    assert not cache.exists()
+    yield local, there, cache
+    indexer = remote_indexer(there)
+    if indexer is not None:
+        indexer.stop()
+
+
+def _ready(app: Any) -> None:
+    from service import remote_indexer
+
+    indexer = remote_indexer(app)
+    assert indexer is not None and indexer.wait_ready(120), indexer and indexer.status()
+
+
+def _both(apps: tuple[Any, Any, Path], path: str, **kw: Any) -> tuple[Any, Any]:
+    local, there, _ = apps
+    a = local.test_client().open(path, **kw)
+    b = there.test_client().open(path, **kw)
+    assert a.status_code == b.status_code == 200, (path, a.status_code, b.get_data()[:500])
+    return a, b
+
+
+def test_the_service_reads_the_remote_store_and_keeps_no_store(apps: Any) -> None:
+    local, there, cache = apps
+    from glossary.remote_store import RemoteStore
+    from service import get_store
+
+    with there.app_context():
+        assert isinstance(get_store(), RemoteStore)
+    _ready(there)
+    health = there.test_client().get("/health")
+    assert health.status_code == 200, health.get_json()
+    body = health.get_json()
+    assert body["vocabularies"] == 2 and body["indexes"]["building"] == []
+    assert body["concepts"] == local.test_client().get("/health").get_json()["concepts"]
+    # The "store" directory is a cache: no snapshot, no CURRENT, nothing loaded into it.
+    assert sorted(p.name for p in cache.iterdir()) == ["remote"]
+    assert not list(cache.rglob("CURRENT")) and not list(cache.rglob("snapshots"))
+
+
+def test_json_api_answers_the_same(apps: Any) -> None:
+    a, b = _both(apps, "/api/vocabularies")
+    strip = [{k: v for k, v in x.items() if k != "loadedAt"} for x in a.get_json()["vocabularies"]]
+    assert strip == [{k: v for k, v in x.items() if k != "loadedAt"}
+                     for x in b.get_json()["vocabularies"]]  # fmt: skip
+    for uri in (PILLAR, BASE + "community", "http://cv.iptc.org/newscodes/mediatopic/20000509"):
+        a, b = _both(apps, "/api/concepts", query_string={"uri": uri})
+        assert a.get_json() == b.get_json() and a.get_json()["prefLabel"]
+    a, b = _both(apps, "/api/topconcepts", query_string={"vocab": SMALL})
+    assert a.get_json() == b.get_json()
+
+
+def test_linked_data_answers_the_same(apps: Any) -> None:
+    from rdflib import Graph
+    from rdflib.compare import isomorphic
+
+    a, b = _both(apps, "/community/content-pillar", headers={"Accept": "text/turtle"})
+    ga = Graph().parse(data=a.get_data(as_text=True), format="turtle")
+    gb = Graph().parse(data=b.get_data(as_text=True), format="turtle")
+    assert len(ga) > 10 and isomorphic(ga, gb)
+    a, b = _both(apps, "/community/content-pillar", headers={"Accept": "text/html"})
+    html_a, html_b = a.get_data(as_text=True), b.get_data(as_text=True)
+    for key in ("Content pillar", "A strategic or foundational piece of content",
+                BASE + "content", "cscce"):  # fmt: skip
+        assert key in html_a
+    assert html_a == html_b
+
+
+def test_search_and_related_answer_the_same(apps: Any) -> None:
+    _ready(apps[1])
+    a, b = _both(apps, "/api/search", query_string={"q": "commun"})
+    assert a.get_json() == b.get_json() and len(a.get_json()["results"]) > 2
+    a, b = _both(apps, "/api/search", query_string={"q": "labour", "vocab": SMALL})
+    assert a.get_json() == b.get_json() and a.get_json()["results"]
+    a, b = _both(apps, "/api/related", query_string={"q": "tracking relationships with members"})
+    assert a.get_json() == b.get_json() and a.get_json()["results"]
+    a, b = _both(apps, "/api/related", query_string={"uri": PILLAR})
+    assert a.get_json() == b.get_json() and a.get_json()["results"]
+
+
+def test_reconcile_skosmos_and_dumps_answer_the_same(apps: Any) -> None:
+    import json
+
+    _ready(apps[1])
+    queries = {"q0": {"query": "content pillar"}, "q1": {"query": "child labour", "limit": 3}}
+    a, b = _both(apps, "/reconcile", method="POST", data={"queries": json.dumps(queries)})
+    assert a.get_json() == b.get_json() and a.get_json()["q0"]["result"]
+    for path, args in (
+        ("/rest/v1/community/broader", {"uri": PILLAR, "lang": "en"}),
+        ("/rest/v1/search", {"query": "commun*", "lang": "en"}),
+        (f"/rest/v1/{SMALL}/hierarchy", {"uri": "http://cv.iptc.org/newscodes/mediatopic/20000510"}),
+    ):  # fmt: skip
+        a, b = _both(apps, path, query_string=args)
+        assert a.get_json() == b.get_json(), path
+    for vid in (COMMUNITY, SMALL):
+        a, b = _both(apps, f"/dumps/{vid}.nt")
+        ta = set(a.get_data(as_text=True).splitlines())
+        tb = set(b.get_data(as_text=True).splitlines())
+        a.close()  # send_file's file
+        b.close()
+        assert len(ta) > 100 and ta == tb
+
+
+def test_search_is_503_until_the_indexes_are_built(
+    endpoint: str, hash_model: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import threading
+
+    import glossary.search
+    from service import create_app, remote_indexer
+
+    entered, gate = threading.Event(), threading.Event()
+    real = glossary.search.build_indexes
+
+    def held(*args: Any, **kw: Any) -> Any:
+        entered.set()
+        gate.wait(60)
+        return real(*args, **kw)
+
+    monkeypatch.setattr(glossary.search, "build_indexes", held)
+    app = create_app({"TESTING": True, "GLOSSARY_STORE": str(tmp_path / "cache"),
+                      "GLOSSARY_SPARQL_ENDPOINT": endpoint})  # fmt: skip
+    client = app.test_client()
+    indexer = remote_indexer(app)
+    assert indexer is not None
+    try:
+        assert entered.wait(60)
+        for path in ("/api/search?q=commun", "/api/related?q=members", "/reconcile?queries="
+                     + '{"q0":{"query":"community"}}'):  # fmt: skip
+            resp = client.get(path)
+            assert resp.status_code == 503, (path, resp.get_data()[:300])
+            assert resp.mimetype == "application/problem+json"
+            assert "still being built" in resp.get_json()["detail"]
+        health = client.get("/health")
+        assert health.status_code == 503 and health.headers["Retry-After"]
+        assert health.get_json()["building"] == [COMMUNITY, SMALL]
+        # everything else answers meanwhile
+        assert client.get("/api/concepts", query_string={"uri": PILLAR}).status_code == 200
+        gate.set()
+        assert indexer.wait_ready(60)
+        assert client.get("/api/search?q=commun").status_code == 200
+        assert client.get("/health").status_code == 200
+    finally:
+        gate.set()
+        indexer.stop()
+
+
+def test_a_restart_encodes_nothing(endpoint: str, hash_model: None, tmp_path: Path) -> None:
+    from glossary.search import BuildStats
+    from service import create_app, remote_indexer
+
+    def start() -> Any:
+        app = create_app({"TESTING": True, "GLOSSARY_STORE": str(tmp_path),
+                          "GLOSSARY_SPARQL_ENDPOINT": endpoint})  # fmt: skip
+        indexer = remote_indexer(app)
+        assert indexer is not None and indexer.wait_ready(60), indexer and indexer.status()
+        indexer.stop()
+        return indexer
+
+    first = start()
+    assert all(isinstance(s, BuildStats) and s.encoded > 0 for s in first.stats.values())
+    again = start()  # same remote content: the indexes are current, nothing rebuilt
+    assert again.stats == {COMMUNITY: "current", SMALL: "current"}
+    for marker in (tmp_path / "remote").rglob("indexed/*.json"):
+        marker.unlink()
+    rebuilt = start()  # rebuilt, but every text's vector comes from the cache
+    assert {s.encoded for s in rebuilt.stats.values()} == {0}
+    assert {s.texts for s in rebuilt.stats.values()} == {s.texts for s in first.stats.values()}

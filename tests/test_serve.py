@@ -189,30 +189,40 @@ def test_settings_from_the_environment(store_path: Path, monkeypatch) -> None:  
         create_app()
 
 
-def test_serve_with_a_remote_sparql_endpoint(mini_store: Path, tmp_path: Path) -> None:
-    """`glossary serve --sparql-endpoint URL`: /sparql is answered by a real Oxigraph
-    server on loopback (its data is not in the embedded store), refusals still hold."""
+def test_serve_with_a_remote_sparql_endpoint(tmp_path: Path) -> None:
+    """`glossary serve --sparql-endpoint URL` (remote mode): /sparql and every other
+    surface are answered by a real Oxigraph server on loopback; refusals still hold;
+    no local store is made or filled (the --store directory is only a cache)."""
     import shutil
 
     exe = shutil.which("oxigraph", path=str(Path(sys.executable).parent))
     assert exe, "the oxigraph server (PyPI package oxigraph) is not installed in .venv"
     data = tmp_path / "remote.nt"
-    data.write_text('<http://example.org/remote> <http://example.org/p> "only remote" .\n')
+    skos = "http://www.w3.org/2004/02/skos/core#"
+    data.write_text(
+        f'<http://example.org/remote> <{skos}prefLabel> "only remote"@en .\n'
+        f"<http://example.org/remote> <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> "
+        f"<{skos}Concept> .\n"
+    )
     location = tmp_path / "oxigraph"
-    subprocess.run([exe, "load", "--location", str(location), "--file", str(data)],
+    subprocess.run([exe, "load", "--location", str(location), "--file", str(data),
+                    "--graph", "urn:x-glossary:vocab:remote"],
                    check=True, capture_output=True)  # fmt: skip
     port = free_port()
     remote = subprocess.Popen(
-        [exe, "serve-read-only", "--location", str(location), "--bind", f"127.0.0.1:{port}"],
+        [exe, "serve-read-only", "--location", str(location), "--bind", f"127.0.0.1:{port}",
+         "--union-default-graph"],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
+    cache = tmp_path / "cache-only"
     server = Server(
-        mini_store, tmp_path / "serve.log",
+        cache, tmp_path / "serve.log",
         extra=("--sparql-endpoint", f"http://127.0.0.1:{port}/query"),
     )  # fmt: skip
     try:
-        server.wait_healthy()
-        query = "SELECT ?o WHERE { <http://example.org/remote> ?p ?o }"
+        health = server.wait_healthy()
+        assert health["vocabularies"] == 1 and health["indexes"]["indexed"] == ["remote"]
+        query = "SELECT ?o WHERE { <http://example.org/remote> ?p ?o FILTER(isLiteral(?o)) }"
         resp = requests.get(
             server.url + "/sparql", params={"query": query},
             headers={"Accept": "application/sparql-results+json"}, timeout=30,
@@ -225,12 +235,18 @@ def test_serve_with_a_remote_sparql_endpoint(mini_store: Path, tmp_path: Path) -
             timeout=30,
         )  # fmt: skip
         assert 400 <= refused.status_code < 500
+        vocabs = requests.get(server.url + "/api/vocabularies", timeout=30).json()
+        assert [(v["id"], v["concepts"]) for v in vocabs["vocabularies"]] == [("remote", 1)]
+        hits = requests.get(server.url + "/api/search", params={"q": "only"}, timeout=30).json()
+        assert [h["uri"] for h in hits["results"]] == ["http://example.org/remote"]
     finally:
         code = server.stop()
         remote.kill()
         remote.wait()
     assert code == 0, server.output()
     assert "answered by http://127.0.0.1" in server.output()
+    assert "remote mode" in server.output() and "bundled glossary" not in server.output()
+    assert not list(cache.rglob("CURRENT")), "a local store was made in remote mode"
 
 
 def test_serve_refuses_a_sparql_endpoint_that_is_not_http(mini_store: Path, capsys) -> None:  # type: ignore[no-untyped-def]

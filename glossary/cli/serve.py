@@ -2,7 +2,10 @@
 
 An empty store is first filled with the bundled community glossary (compiled from
 ``glossary/terms``, validated, loaded as vocabulary ``community``), so a fresh
-machine serves something at once. Then this process becomes the gunicorn master
+machine serves something at once. With ``--sparql-endpoint URL`` (remote mode) the
+service reads everything from that SPARQL 1.1 store and keeps no store of its own:
+``--store`` is then only a cache directory (counts, search indexes, dumps), created
+when first needed, and nothing is loaded into it. Then this process becomes the gunicorn master
 (``exec``): SIGTERM stops it cleanly. The core never imports Flask; gunicorn does.
 """
 
@@ -54,8 +57,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--sparql-endpoint",
         metavar="URL",
         default=os.environ.get("GLOSSARY_SPARQL_ENDPOINT") or None,
-        help="answer /sparql from this remote SPARQL 1.1 endpoint (Oxigraph server, Virtuoso, "
-        "Fuseki, GraphDB, QLever) instead of the embedded store "
+        help="remote mode: read everything (SPARQL, pages, JSON, search, dumps) from this "
+        "SPARQL 1.1 endpoint (Oxigraph server, Virtuoso, Fuseki, GraphDB, QLever) instead of "
+        "the embedded store, which is then only a cache directory "
         "(default: $GLOSSARY_SPARQL_ENDPOINT)",
     )
 
@@ -107,13 +111,18 @@ def run(args: argparse.Namespace) -> int:
     store_dir = chosen_store(args).resolve()
     if store_dir.exists() and not store_dir.is_dir():
         raise InputError("the store path is not a directory", where=str(store_dir))
-    print(f"glossary serve: store {store_dir}: {prepare_store(store_dir)}", file=sys.stderr)
+    if endpoint:
+        print(f"glossary serve: remote mode: every surface reads {endpoint}; {store_dir} is "
+              "only a cache", file=sys.stderr)  # fmt: skip
+    else:
+        print(f"glossary serve: store {store_dir}: {prepare_store(store_dir)}", file=sys.stderr)
     argv = gunicorn_argv(args.host, args.port, args.workers)
     print(f"glossary serve: http://{argv[6]}/ ({args.workers} workers)", file=sys.stderr)
     env = {**os.environ, "GLOSSARY_STORE": str(store_dir)}
     if args.sparql_endpoint:
         env["GLOSSARY_SPARQL_ENDPOINT"] = args.sparql_endpoint
-        print(f"glossary serve: /sparql answered by {args.sparql_endpoint}", file=sys.stderr)
+        print(f"glossary serve: /sparql and the rest answered by {args.sparql_endpoint}",
+              file=sys.stderr)  # fmt: skip
     sys.stdout.flush()
     sys.stderr.flush()
     os.execve(sys.executable, argv, env)
