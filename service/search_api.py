@@ -15,7 +15,7 @@ from typing import Any
 
 from flask import Blueprint, Flask, Response, current_app, jsonify, request
 
-from glossary.errors import InputError
+from glossary.errors import InputError, StoreNotReady
 from glossary.search import MAX_LIMIT, SearchIndex
 from service.params import int_arg, open_cors
 
@@ -39,8 +39,21 @@ def _index_dir() -> Path:
 
 
 def search_index() -> SearchIndex:
-    """The app's search index, (re)opened when the live index directory changed."""
+    """The app's search index, (re)opened when the live index directory changed.
+
+    In remote mode the indexes are built from the remote data in the background:
+    until the first build is done this raises :class:`StoreNotReady` (503)."""
+    from service import remote_indexer
+
     state = current_app.extensions["glossary"]
+    indexer = None if current_app.config.get("GLOSSARY_INDEX_DIR") else remote_indexer()
+    if indexer is not None and not indexer.ready:
+        building = indexer.status()["building"]
+        raise StoreNotReady(
+            "the search indexes are still being built from the remote SPARQL store"
+            + (f" (now: {', '.join(building)})" if building else ""),
+            hint="retry in a few seconds; GET /health says what is still building",
+        )
     index_dir = _index_dir()
     index: SearchIndex | None = state.get("search_index")
     if index is None or index.index_dir != index_dir or index.changed():
