@@ -19,11 +19,12 @@ search indexes, dumps), and may be deleted at any time.
   pyoxigraph term (IRIs validated, literals escaped by pyoxigraph's serialiser) written
   into a ``VALUES`` block at the start of every group that mentions the variable
   (see :func:`bind_values`), which is what pyoxigraph's ``substitutions=`` means.
-- **Versions**: one cheap query (the triple count of each vocabulary graph) at most
-  every :data:`CHECK_INTERVAL` seconds tells whether the remote data changed. What a
-  vocabulary holds (:func:`glossary.store.count_vocabulary`: concepts, labels per
-  language, schemes) is counted with the same named queries once per remote version
-  of its graph, and kept, also on disk for the other workers of the instance.
+- **Versions**: one query at most every :data:`CHECK_INTERVAL` seconds tells whether
+  the remote data changed: the versions the loader stated in :data:`VERSIONS_GRAPH`
+  (a few triples), else the triple count of each vocabulary graph. What a vocabulary
+  holds (:func:`glossary.store.count_vocabulary`: concepts, labels per language,
+  schemes) is counted with the same named queries once per remote version of its
+  graph, and kept, also on disk for the other workers of the instance.
 
 Blank nodes cannot be bound: SPARQL has no way to name a blank node of a remote store
 in a later query. A select/construct/ask bound to a blank node answers nothing (a
@@ -51,15 +52,25 @@ from glossary.store import GRAPH_PREFIX, VOCAB_ID_RE, Vocabulary, count_vocabula
 
 log = logging.getLogger(__name__)
 
-#: Seconds between two checks whether the remote data changed (one query each: the
-#: triple count of each vocabulary graph; measured 0.13 s on STW's 116,333 triples in
-#: Oxigraph server). Within this time an instance may serve the previous version's
-#: counts and search results.
+#: Seconds between two checks whether the remote data changed. Within this time an
+#: instance may serve the previous version's counts and search results.
 CHECK_INTERVAL = 30.0
+#: A graph of the remote store where whoever loads it may state a version per
+#: vocabulary graph (``<urn:x-glossary:vocab:ID> dct:modified "any text"``). When it
+#: holds any, it is the version check: one query over a few triples. Without it the
+#: check counts the triples of every vocabulary graph, which grows with the data
+#: (scripts/bench_remote.py prints its time: about 0.2 s on STW's 116,333 triples).
+VERSIONS_GRAPH = "urn:x-glossary:versions"
 #: Seconds a bulk fetch of a whole vocabulary graph (search indexes, dumps) may take.
 FETCH_TIMEOUT = 600.0
 
-#: The version query: every vocabulary graph and its size.
+#: The cheap version query: the versions stated in :data:`VERSIONS_GRAPH`.
+STATED_VERSIONS_QUERY = """# remote version: as stated by the loader
+SELECT ?g ?version WHERE {
+  GRAPH <urn:x-glossary:versions> { ?g <http://purl.org/dc/terms/modified> ?version }
+  FILTER(isIRI(?g) && STRSTARTS(STR(?g), "urn:x-glossary:vocab:"))
+}"""
+#: The version query without stated versions: every vocabulary graph and its size.
 VERSION_QUERY = """# remote version: the vocabulary graphs and their triple counts
 SELECT ?g (COUNT(*) AS ?n) WHERE {
   GRAPH ?g { ?s ?p ?o }
@@ -295,9 +306,9 @@ class RemoteStore:
         self._cache = self.path / "remote" / f"{host}-{key}"
         self._mutex = threading.RLock()
         self._checked = -1e18
-        self._graphs: dict[str, int] = {}  # graph -> triple count, at the last check
+        self._graphs: dict[str, str] = {}  # graph -> its version, at the last check
         self._version: str | None = None
-        self._vocabs: dict[tuple[str, int], Vocabulary] = {}
+        self._vocabs: dict[tuple[str, str], Vocabulary] = {}
         self._vocab_locks: dict[str, threading.Lock] = {}
         #: Queries sent to the remote store by this object (for measurements).
         self.queries = 0
@@ -305,19 +316,29 @@ class RemoteStore:
     # ----------------------------------------------------------------- versions
 
     def refresh(self, *, force: bool = False) -> bool:
-        """Ask the remote store for its vocabulary graphs and their sizes, at most every
-        ``check_interval`` seconds (always with ``force``). True when they changed."""
+        """Ask the remote store for its vocabulary graphs and their versions, at most
+        every ``check_interval`` seconds (always with ``force``). True when they changed.
+
+        A graph's version is what :data:`VERSIONS_GRAPH` states for it, if that graph
+        states any version (then only the graphs it names are vocabularies); else its
+        triple count. A replacement that keeps every count is not seen without a
+        stated version."""
         now = time.monotonic()
         if not force and now - self._checked < self.check_interval:
             return False
         with self._mutex:
             if not force and now - self._checked < self.check_interval:
                 return False
-            graphs: dict[str, int] = {}
-            for row in self._fetch(VERSION_QUERY, None, None):
-                g, n = row["g"], row["n"]
-                if g is not None and _vocab_id(g.value) is not None:
-                    graphs[g.value] = int(n.value)
+            graphs: dict[str, str] = {}
+            for row in self._fetch(STATED_VERSIONS_QUERY, None, None):
+                g, v = row["g"], row["version"]
+                if g is not None and v is not None and _vocab_id(g.value) is not None:
+                    graphs[g.value] = "stated " + str(v)
+            if not graphs:
+                for row in self._fetch(VERSION_QUERY, None, None):
+                    g, n = row["g"], row["n"]
+                    if g is not None and _vocab_id(g.value) is not None:
+                        graphs[g.value] = f"{int(n.value)} triples"
             self._checked = time.monotonic()
             if graphs == self._graphs and self._version is not None:
                 return False
@@ -330,13 +351,14 @@ class RemoteStore:
 
     @property
     def snapshot(self) -> str | None:
-        """A token of the remote version (the vocabulary graphs and their sizes); None
-        when the remote store holds no vocabulary graph."""
+        """A token of the remote version (the vocabulary graphs and their versions);
+        None when the remote store holds no vocabulary graph."""
         self.refresh()
         return self._version if self._graphs else None
 
-    def graph_sizes(self) -> dict[str, int]:
-        """Each vocabulary graph and its triple count, at the last check."""
+    def graph_versions(self) -> dict[str, str]:
+        """Each vocabulary graph and its version (stated, or its triple count), at the
+        last check."""
         self.refresh()
         return dict(self._graphs)
 
@@ -350,27 +372,27 @@ class RemoteStore:
 
     def vocabulary_graphs(self) -> list[str]:
         """The named graph IRIs of all vocabularies (sorted)."""
-        return sorted(self.graph_sizes())
+        return sorted(self.graph_versions())
 
     def vocabularies(self) -> list[Vocabulary]:
         """Every vocabulary, sorted by id, counted once per remote version of its graph."""
-        sizes = self.graph_sizes()
+        versions = self.graph_versions()
         out = []
-        for graph in sorted(sizes, key=lambda g: _vocab_id(g) or g):
-            out.append(self._counted(graph, sizes[graph]))
+        for graph in sorted(versions, key=lambda g: _vocab_id(g) or g):
+            out.append(self._counted(graph, versions[graph]))
         return out
 
     def vocabulary(self, vocab_id: str) -> Vocabulary:
-        sizes = self.graph_sizes()
+        versions = self.graph_versions()
         graph = graph_iri(vocab_id)
-        if graph not in sizes:
-            known = ", ".join(sorted(v for g in sizes if (v := _vocab_id(g)))) or "none"
+        if graph not in versions:
+            known = ", ".join(sorted(v for g in versions if (v := _vocab_id(g)))) or "none"
             raise NotFound(f"no vocabulary {vocab_id!r} in the remote store (loaded: {known})",
                            where=self.endpoint)  # fmt: skip
-        return self._counted(graph, sizes[graph])
+        return self._counted(graph, versions[graph])
 
-    def _counted(self, graph: str, triples: int) -> Vocabulary:
-        key = (graph, triples)
+    def _counted(self, graph: str, version: str) -> Vocabulary:
+        key = (graph, version)
         vocab = self._vocabs.get(key)
         if vocab is not None:
             return vocab
@@ -381,29 +403,29 @@ class RemoteStore:
         with lock:  # one count per graph version, whoever asks first
             vocab = self._vocabs.get(key)
             if vocab is None:
-                vocab = self._read_counts(vid, graph, triples)
+                vocab = self._read_counts(vid, graph, version)
                 if vocab is None:
                     vocab = count_vocabulary(
                         cast(Any, _CountingSource(self)), vid, source=self.endpoint,
-                        content_hash=self._fingerprint(graph, triples),
+                        content_hash=self.fingerprint(graph, version),
                     )  # fmt: skip
                     self._write_counts(vocab)
                 self._vocabs[key] = vocab
         return vocab
 
-    def _fingerprint(self, graph: str, triples: int) -> str:
+    def fingerprint(self, graph: str, version: str) -> str:
         """What identifies a remote version of a graph (no content hash: that would
-        read the whole graph): the endpoint, the graph and its triple count."""
-        text = f"{self.endpoint}\n{graph}\n{triples}"
+        read the whole graph): the endpoint, the graph and its version."""
+        text = f"{self.endpoint}\n{graph}\n{version}"
         return "remote:" + hashlib.sha256(text.encode()).hexdigest()[:32]
 
     def _counts_file(self, vocab_id: str, fingerprint: str) -> Path:
         return self._cache / "counts" / f"{vocab_id}-{fingerprint.split(':', 1)[1]}.json"
 
-    def _read_counts(self, vocab_id: str, graph: str, triples: int) -> Vocabulary | None:
+    def _read_counts(self, vocab_id: str, graph: str, version: str) -> Vocabulary | None:
         """Counts another worker of this instance made for the same remote version (so
         that all workers agree on ``loaded_at``, which names caches and dumps)."""
-        path = self._counts_file(vocab_id, self._fingerprint(graph, triples))
+        path = self._counts_file(vocab_id, self.fingerprint(graph, version))
         try:
             return Vocabulary.from_json(json.loads(path.read_text(encoding="utf-8")))
         except FileNotFoundError:
@@ -475,7 +497,7 @@ class RemoteStore:
         return list(self._fetch(GRAPH_QUERY, [graph], [], timeout=FETCH_TIMEOUT))
 
     def quad_count(self) -> int:
-        return sum(self.graph_sizes().values())
+        return sum(v.triples for v in self.vocabularies())
 
     def oxigraph(self) -> Any:
         raise StoreError("a remote store has no local pyoxigraph store", where=self.endpoint,
@@ -609,21 +631,21 @@ class RemoteIndexer:
 
     def run_once(self) -> None:
         """Index what changed since the last pass (every vocabulary on the first)."""
-        sizes = self.store.graph_sizes()
-        current = {vid: (g, n) for g, n in sizes.items() if (vid := _vocab_id(g))}
+        versions = self.store.graph_versions()
+        current = {vid: (g, v) for g, v in versions.items() if (vid := _vocab_id(g))}
         todo = [v for v, (g, n) in sorted(current.items())
-                if self._built.get(v) != self.store._fingerprint(g, n)]  # fmt: skip
+                if self._built.get(v) != self.store.fingerprint(g, n)]  # fmt: skip
         with self._mutex:
             self._pending = list(todo)
             self._errors.pop("*", None)
         for vid in todo:
             if self._stop.is_set():
                 return
-            graph, triples = current[vid]
+            graph, version = current[vid]
             with self._mutex:
                 self._building = vid
             try:
-                self._index(vid, graph, self.store._fingerprint(graph, triples))
+                self._index(vid, graph, self.store.fingerprint(graph, version))
             except StoreError as exc:
                 with self._mutex:
                     self._errors[vid] = str(exc)
@@ -694,4 +716,11 @@ class RemoteIndexer:
             self._errors.pop(vocab_id, None)
 
 
-__all__ = ["CHECK_INTERVAL", "RemoteIndexer", "RemoteStore", "bind_values", "sparql_term"]
+__all__ = [
+    "CHECK_INTERVAL",
+    "VERSIONS_GRAPH",
+    "RemoteIndexer",
+    "RemoteStore",
+    "bind_values",
+    "sparql_term",
+]

@@ -67,6 +67,7 @@ def main() -> int:
     os.environ.setdefault("GLOSSARY_EMBEDDING_MODEL", "hash")
     os.environ["GLOSSARY_WARM_CACHES"] = "0"  # warmed below, before timing
 
+    from glossary.remote_store import CHECK_INTERVAL, VERSIONS_GRAPH, RemoteStore
     from glossary.store import Store, graph_iri, vocab_id_from_path
     from service import create_app, get_store, remote_indexer
 
@@ -147,6 +148,27 @@ def main() -> int:
             q = f"{statistics.median(queries):g} (max {max(queries)})"
             print(f"{name:24} {q:>16} {e:8.1f}ms {r:8.1f}ms {r / e:6.1f}x")
         indexer.stop()
+        # The version check each worker makes every CHECK_INTERVAL seconds: by counting
+        # (no versions stated), then with a version stated in urn:x-glossary:versions.
+        print(f"\nversion check, every {CHECK_INTERVAL:g} s per worker (median of 5):")
+        for how in ("triple counts", "stated version"):
+            if how == "stated version":
+                proc.kill()
+                proc.wait()
+                stated = work / "versions.nt"
+                stated.write_text(f'<{graph_iri(vid)}> <http://purl.org/dc/terms/modified> '
+                                  '"2026-01-01" .\n')  # fmt: skip
+                subprocess.run([exe, "load", "--location", str(work / "ox"), "--file",
+                                str(stated), "--graph", VERSIONS_GRAPH],
+                               check=True, capture_output=True)  # fmt: skip
+                proc, endpoint = _serve(exe, work / "ox")
+            probe = RemoteStore(endpoint, work / "probe")
+            checks = []
+            for _ in range(5):
+                t = time.perf_counter()
+                probe.refresh(force=True)
+                checks.append(time.perf_counter() - t)
+            print(f"  {how:15} {statistics.median(checks) * 1000:8.1f} ms")
     finally:
         if proc is not None:
             proc.kill()

@@ -231,12 +231,13 @@ def test_counted_once_per_remote_version(endpoint: str, tmp_path: Path) -> None:
         assert first.vocabularies() == vocabs
         first.vocabulary(SMALL)
         assert first.queries == sent  # nothing more was asked
-        assert first.refresh(force=True) is False  # one query: nothing changed
-        assert first.queries == sent + 1
+        # the check: no stated versions, so the triple counts; nothing changed
+        assert first.refresh(force=True) is False
+        assert first.queries == sent + 2
         assert first.vocabularies() == vocabs
     with RemoteStore(endpoint, tmp_path, check_interval=3600) as second:
         assert second.vocabularies() == vocabs  # loaded_at included: read from the cache
-        assert second.queries == 1  # only the version query
+        assert second.queries == 2  # only the version check
 
 
 # --------------------------------------------------------------------------- injection
@@ -374,9 +375,42 @@ def test_a_remote_change_is_seen_within_the_check_interval(
     expected = _local_counts(STORE_DATA / "mini-v2.ttl", "mini")
     assert (second.concepts, second.title) == (expected.concepts, expected.title)
     assert second.content_hash != first.content_hash  # caches keyed on it start afresh
-    assert store.refresh(force=True) is False  # unchanged: one query, nothing recounted
+    assert store.refresh(force=True) is False  # unchanged: nothing recounted
     sent = store.queries
     assert store.vocabulary("mini") == second and store.queries == sent
+
+
+def test_a_stated_version_is_the_cheap_check(writable_endpoint: str, tmp_path: Path) -> None:
+    """With versions stated in urn:x-glossary:versions the check is one query over
+    them; a reload is seen when its stated version changes (and only then)."""
+    from conftest import STORE_DATA
+
+    from glossary.remote_store import VERSIONS_GRAPH
+
+    def state(version: str) -> None:
+        import requests
+
+        body = f'<{graph_iri("mini")}> <http://purl.org/dc/terms/modified> "{version}" .'
+        resp = requests.put(f"{writable_endpoint}/store", params={"graph": VERSIONS_GRAPH},
+                            data=body.encode(), headers={"Content-Type": "application/n-triples"},
+                            timeout=30)  # fmt: skip
+        assert resp.status_code in (200, 201, 204), resp.text
+
+    put_graph(writable_endpoint, "mini", STORE_DATA / "mini.ttl")
+    state("2026-01-01")
+    store = RemoteStore(writable_endpoint + "/query", tmp_path, check_interval=3600)
+    first = store.vocabulary("mini")
+    sent = store.queries
+    assert store.refresh(force=True) is False and store.queries == sent + 1  # one query
+    put_graph(writable_endpoint, "mini", STORE_DATA / "mini-v2.ttl")
+    assert store.refresh(force=True) is False  # stated version unchanged: trusted
+    assert store.vocabulary("mini") == first
+    state("2026-02-01")
+    assert store.refresh(force=True) is True
+    second = store.vocabulary("mini")
+    assert second.concepts == _local_counts(STORE_DATA / "mini-v2.ttl", "mini").concepts
+    assert second.content_hash != first.content_hash
+    assert [v.id for v in store.vocabularies()] == ["mini"]  # the versions graph is none
 
 
 # --------------------------------------------------------------------------- the service
