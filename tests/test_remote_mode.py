@@ -604,3 +604,23 @@ def test_a_restart_encodes_nothing(endpoint: str, hash_model: None, tmp_path: Pa
     rebuilt = start()  # rebuilt, but every text's vector comes from the cache
     assert {s.encoded for s in rebuilt.stats.values()} == {0}
     assert {s.texts for s in rebuilt.stats.values()} == {s.texts for s in first.stats.values()}
+
+
+def test_an_unreachable_remote_store_is_503_not_500(tmp_path: Path) -> None:
+    from service import create_app, remote_indexer
+
+    app = create_app({"TESTING": True, "GLOSSARY_STORE": str(tmp_path),
+                      "GLOSSARY_SPARQL_ENDPOINT": "http://127.0.0.1:9/sparql",
+                      "GLOSSARY_SPARQL_TIMEOUT": 2})  # fmt: skip
+    indexer = remote_indexer(app)
+    assert indexer is not None
+    try:
+        client = app.test_client()
+        for path in ("/health", "/api/vocabularies", "/api/concepts?uri=" + PILLAR,
+                     "/community/content-pillar", "/api/search?q=x", "/dumps/community.ttl",
+                     "/rest/v1/vocabularies"):  # fmt: skip
+            resp = client.get(path)
+            assert resp.status_code == 503, (path, resp.status_code)
+            assert resp.mimetype == "application/problem+json"
+    finally:
+        indexer.stop()
