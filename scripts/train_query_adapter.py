@@ -20,7 +20,9 @@ concepts with synonyms (seeded) are kept for validation.
 Printed: the pairs per vocabulary; validation hit@1 per epoch; then, with the
 production hybrid (SearchIndex's combine, alpha and rho as shipped) on STW and
 UNESCO's held-out English altLabels (1,500 each, the same sample as
-evaluate_search.py), hit@1 / hit@10 / MRR without and with the adapter.
+evaluate_search.py), hit@1 / hit@10 / MRR without and with the adapter, both on the
+query embedded alone (without the WordNet expansion the product adds; to measure
+the adapter with it: evaluate_search.py --adapter W.npy, and docs/search.md).
 
     .venv/bin/python scripts/train_query_adapter.py [--epochs 4] [--rank 0] [--save W.npy]
 
