@@ -47,7 +47,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any, cast
 
-from glossary.errors import NotFound, StoreError
+from glossary.errors import GlossaryError, NotFound, StoreError
 from glossary.store import GRAPH_PREFIX, VOCAB_ID_RE, Vocabulary, count_vocabulary, graph_iri
 
 log = logging.getLogger(__name__)
@@ -623,14 +623,19 @@ class RemoteIndexer:
         while not self._stop.is_set():
             try:
                 self.run_once()
-            except StoreError as exc:  # the remote store is away: tried again later
+            except (GlossaryError, OSError) as exc:  # the remote store is away: retried
                 log.warning("remote search indexes: %s", exc)
                 with self._mutex:
                     self._errors["*"] = str(exc)
             self._stop.wait(self.poll)
 
     def run_once(self) -> None:
-        """Index what changed since the last pass (every vocabulary on the first)."""
+        """Index what changed since the last pass (every vocabulary on the first).
+
+        A vocabulary that fails (its graph too large, the cache directory not
+        writable, the store gone mid-way) is reported in :meth:`status` and tried again
+        at the next pass; the others are indexed meanwhile. The first pass makes the
+        indexer ready once it indexed something, or had nothing to fail."""
         versions = self.store.graph_versions()
         current = {vid: (g, v) for g, v in versions.items() if (vid := _vocab_id(g))}
         todo = [v for v, (g, n) in sorted(current.items())
@@ -638,6 +643,9 @@ class RemoteIndexer:
         with self._mutex:
             self._pending = list(todo)
             self._errors.pop("*", None)
+            for vid in [v for v in self._errors if v not in current]:
+                del self._errors[vid]
+        failed = False
         for vid in todo:
             if self._stop.is_set():
                 return
@@ -646,10 +654,11 @@ class RemoteIndexer:
                 self._building = vid
             try:
                 self._index(vid, graph, self.store.fingerprint(graph, version))
-            except StoreError as exc:
+            except (GlossaryError, OSError) as exc:
+                log.warning("remote search index of %s not built: %s", vid, exc)
+                failed = True
                 with self._mutex:
                     self._errors[vid] = str(exc)
-                raise
             finally:
                 with self._mutex:
                     self._building = None
@@ -664,7 +673,8 @@ class RemoteIndexer:
                     drop_indexes(self.store.index_dir(), vid)
                     self._marker(vid).unlink(missing_ok=True)
                     self._built.pop(vid, None)
-        self._first_pass.set()
+        if self._built or not failed:
+            self._first_pass.set()
 
     def _marker(self, vocab_id: str) -> Path:
         return self.store.cache_dir() / "indexed" / f"{vocab_id}.json"

@@ -48,10 +48,16 @@ def search_index() -> SearchIndex:
     state = current_app.extensions["glossary"]
     indexer = None if current_app.config.get("GLOSSARY_INDEX_DIR") else remote_indexer()
     if indexer is not None and not indexer.ready:
-        building = indexer.status()["building"]
+        status = indexer.status()
+        if status["failed"] and not status["building"]:
+            raise StoreNotReady(
+                "the search indexes could not be built from the remote SPARQL store: "
+                + "; ".join(f"{k}: {v}" for k, v in sorted(status["failed"].items())),
+                hint="they are tried again every few seconds; GET /health says more",
+            )
         raise StoreNotReady(
             "the search indexes are still being built from the remote SPARQL store"
-            + (f" (now: {', '.join(building)})" if building else ""),
+            + (f" (now: {', '.join(status['building'])})" if status["building"] else ""),
             hint="retry in a few seconds; GET /health says what is still building",
         )
     index_dir = _index_dir()

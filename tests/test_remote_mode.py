@@ -667,3 +667,31 @@ def test_an_unreachable_remote_store_is_503_not_500(tmp_path: Path) -> None:
             assert resp.mimetype == "application/problem+json"
     finally:
         indexer.stop()
+
+
+def test_a_vocabulary_that_cannot_be_indexed_does_not_hold_back_the_others(
+    endpoint: str, hash_model: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import glossary.search
+    from glossary.remote_store import RemoteIndexer
+    from glossary.search import SearchIndex
+
+    real = glossary.search.build_indexes
+
+    def failing(ox_store: Any, graph: str, vocab_id: str, *args: Any, **kw: Any) -> Any:
+        if vocab_id == SMALL:
+            raise StoreError("no space left on device", where="the cache")
+        return real(ox_store, graph, vocab_id, *args, **kw)
+
+    monkeypatch.setattr(glossary.search, "build_indexes", failing)
+    indexer = RemoteIndexer(RemoteStore(endpoint, tmp_path))  # passes run by hand here
+    indexer.run_once()
+    status = indexer.status()
+    assert status["ready"] and status["indexed"] == [COMMUNITY]
+    assert "no space left" in status["failed"][SMALL]
+    assert SearchIndex.open(indexer.store.index_dir()).vocabs == [COMMUNITY]
+    monkeypatch.setattr(glossary.search, "build_indexes", real)
+    indexer.run_once()  # tried again at the next pass
+    status = indexer.status()
+    assert status["indexed"] == [COMMUNITY, SMALL] and status["failed"] == {}
+    assert sorted(SearchIndex.open(indexer.store.index_dir()).vocabs) == [COMMUNITY, SMALL]
