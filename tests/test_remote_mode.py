@@ -695,3 +695,35 @@ def test_a_vocabulary_that_cannot_be_indexed_does_not_hold_back_the_others(
     status = indexer.status()
     assert status["indexed"] == [COMMUNITY, SMALL] and status["failed"] == {}
     assert sorted(SearchIndex.open(indexer.store.index_dir()).vocabs) == [COMMUNITY, SMALL]
+
+
+@pytest.mark.slow
+def test_related_terms_with_the_real_model_answer_the_same(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The bundled glossary with the real embedding model (all-MiniLM-L6-v2): the
+    indexes an instance builds from the remote data answer related-term queries as
+    those built by ``glossary load``. Slow: the model loads and encodes."""
+    from glossary.compile import compile_terms
+    from service import create_app, remote_indexer
+
+    monkeypatch.delenv("GLOSSARY_EMBEDDING_MODEL", raising=False)
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    with Store.open(tmp_path / "store", read_only=False) as store:
+        store.load_graph(compile_terms(), vocab_id=COMMUNITY, source="glossary/terms")
+    with exported_to_oxigraph(tmp_path / "store", (COMMUNITY,), tmp_path) as url:
+        local = create_app({"TESTING": True, "GLOSSARY_STORE": str(tmp_path / "store")})
+        there = create_app({"TESTING": True, "GLOSSARY_STORE": str(tmp_path / "cache"),
+                            "GLOSSARY_SPARQL_ENDPOINT": url})  # fmt: skip
+        indexer = remote_indexer(there)
+        assert indexer is not None
+        try:
+            assert indexer.wait_ready(300), indexer.status()
+            for q in ("tracking relationships with key members", "planning events for members",
+                      "content pillar"):  # fmt: skip
+                a = local.test_client().get("/api/related", query_string={"q": q})
+                b = there.test_client().get("/api/related", query_string={"q": q})
+                assert a.status_code == b.status_code == 200
+                assert a.get_json() == b.get_json() and a.get_json()["results"]
+        finally:
+            indexer.stop()
