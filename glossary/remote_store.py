@@ -420,7 +420,7 @@ class RemoteStore:
         return "remote:" + hashlib.sha256(text.encode()).hexdigest()[:32]
 
     def _counts_file(self, vocab_id: str, fingerprint: str) -> Path:
-        return self._cache / "counts" / f"{vocab_id}-{fingerprint.split(':', 1)[1]}.json"
+        return self._cache / "counts" / f"{vocab_id}.{fingerprint.split(':', 1)[1]}.json"
 
     def _read_counts(self, vocab_id: str, graph: str, version: str) -> Vocabulary | None:
         """Counts another worker of this instance made for the same remote version (so
@@ -438,7 +438,7 @@ class RemoteStore:
         path = self._counts_file(vocab.id, vocab.content_hash)
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            for old in path.parent.glob(f"{vocab.id}-*.json"):
+            for old in path.parent.glob(f"{vocab.id}.*.json"):  # ids have no "."
                 old.unlink(missing_ok=True)
             tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
             tmp.write_text(json.dumps(vocab.to_json()), encoding="utf-8")

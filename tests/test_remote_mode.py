@@ -727,3 +727,20 @@ def test_related_terms_with_the_real_model_answer_the_same(
                 assert a.get_json() == b.get_json() and a.get_json()["results"]
         finally:
             indexer.stop()
+
+
+def test_cached_counts_of_one_vocabulary_leave_its_namesakes_alone(
+    writable_endpoint: str, tmp_path: Path
+) -> None:
+    """Regression: ``mini``'s new counts replaced the cached counts of ``mini-2`` too."""
+    from conftest import STORE_DATA
+
+    put_graph(writable_endpoint, "mini", STORE_DATA / "mini.ttl")
+    put_graph(writable_endpoint, "mini-2", STORE_DATA / "mini.ttl")
+    store = RemoteStore(writable_endpoint + "/query", tmp_path, check_interval=3600)
+    assert [v.id for v in store.vocabularies()] == ["mini", "mini-2"]
+    put_graph(writable_endpoint, "mini", STORE_DATA / "mini-v2.ttl")
+    assert store.refresh(force=True)
+    store.vocabularies()
+    cached = sorted(p.name.split(".")[0] for p in (store.cache_dir() / "counts").iterdir())
+    assert cached == ["mini", "mini-2"]
