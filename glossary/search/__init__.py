@@ -7,6 +7,8 @@ Public API (docs/internal-api.md, docs/search.md)::
     index = SearchIndex.open(index_dir)             # once per process
     index.search("deja", lang="en", vocab=None, limit=10, offset=0) -> list[Hit]
     index.related(q="...", k=10) / index.related(uri="...", k=10)  -> list[Hit]
+                                  # q= is expanded with WordNet where it holds the
+                                  # whole query (expansion.py)
     if index.changed(): index = SearchIndex.open(index_dir)
 
 Heavy libraries (torch, sentence-transformers, faiss) load only when first needed.
