@@ -79,7 +79,10 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("validate max bytes", "GLOSSARY_VALIDATE_MAX_BYTES", "20971520",
             "largest body POST /api/validate accepts (413 above)"),
     Setting("SPARQL endpoint", "GLOSSARY_SPARQL_ENDPOINT", "(unset: embedded store)",
-            "answer /sparql from this remote SPARQL 1.1 endpoint"),
+            "remote mode: every surface reads this SPARQL 1.1 endpoint; the store "
+            "directory is then only a cache"),
+    Setting("remote check interval", "GLOSSARY_REMOTE_CHECK_INTERVAL", "30",
+            "remote mode: seconds between a worker's checks for changed remote data"),
     Setting("SPARQL timeout", "GLOSSARY_SPARQL_TIMEOUT", "10",
             "seconds a SPARQL query may run before it is stopped (503)"),
     Setting("SPARQL row limit", "GLOSSARY_SPARQL_ROW_LIMIT", "10000",

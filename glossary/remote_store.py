@@ -48,19 +48,26 @@ from pathlib import Path
 from typing import IO, Any, cast
 
 from glossary.errors import GlossaryError, NotFound, StoreError
-from glossary.store import GRAPH_PREFIX, VOCAB_ID_RE, Vocabulary, count_vocabulary, graph_iri
+from glossary.store import (
+    GRAPH_PREFIX,
+    VERSIONS_GRAPH,
+    VOCAB_ID_RE,
+    Vocabulary,
+    count_vocabulary,
+    graph_iri,
+)
 
 log = logging.getLogger(__name__)
 
 #: Seconds between two checks whether the remote data changed. Within this time an
 #: instance may serve the previous version's counts and search results.
 CHECK_INTERVAL = 30.0
-#: A graph of the remote store where whoever loads it may state a version per
-#: vocabulary graph (``<urn:x-glossary:vocab:ID> dct:modified "any text"``). When it
-#: holds any, it is the version check: one query over a few triples. Without it the
-#: check counts the triples of every vocabulary graph, which grows with the data
-#: (scripts/bench_remote.py prints its time: about 0.2 s on STW's 116,333 triples).
-VERSIONS_GRAPH = "urn:x-glossary:versions"
+# VERSIONS_GRAPH (glossary.store, where `glossary export --format nquads` writes it): a
+# graph of the remote store where whoever loads it states a version per vocabulary
+# graph (``<urn:x-glossary:vocab:ID> dct:modified "any text"``). When it holds any, it
+# is the version check: one query over a few triples. Without it the check counts the
+# triples of every vocabulary graph, which grows with the data (scripts/bench_remote.py
+# prints its time: about 0.2 s on STW's 116,333 triples).
 #: Seconds a bulk fetch of a whole vocabulary graph (search indexes, dumps) may take.
 FETCH_TIMEOUT = 600.0
 

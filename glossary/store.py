@@ -45,6 +45,7 @@ import datetime as _dt
 import errno
 import fcntl
 import hashlib
+import itertools
 import json
 import logging
 import os
@@ -493,6 +494,15 @@ class Store:
         fmt = fmt or RdfFormat.TURTLE
         ox = self.oxigraph()
         graphs = [self.vocabulary(vocab_id).graph] if vocab_id else self.vocabulary_graphs()
+        if fmt.is_dataset:  # N-Quads, TriG: graph names kept, and the versions stated
+            vocabs = [self.vocabulary(vocab_id)] if vocab_id else self.vocabularies()
+            quads = itertools.chain(
+                *(ox.quads_for_pattern(None, None, None, pyoxigraph.NamedNode(g))
+                  for g in graphs),
+                version_quads(vocabs),
+            )  # fmt: skip
+            pyoxigraph.serialize(quads, out, fmt.oxigraph, prefixes=_PREFIXES)
+            return
         if len(graphs) == 1:
             ox.dump(out, fmt.oxigraph, from_graph=pyoxigraph.NamedNode(graphs[0]),
                     prefixes=_PREFIXES)  # fmt: skip
@@ -815,6 +825,21 @@ def _index_builder() -> Callable[..., None] | None:
     if build is None:
         log.info("glossary.search has no build_indexes: no search indexes built")
     return build
+
+
+#: The graph where an export states each vocabulary's version, for a remote store
+#: (glossary.remote_store reads it to notice a reload with one cheap query).
+VERSIONS_GRAPH = "urn:x-glossary:versions"
+
+
+def version_quads(vocabs: Sequence[Vocabulary]) -> list[Any]:
+    """``<graph> dct:modified "<loaded at>"`` in :data:`VERSIONS_GRAPH`, per vocabulary."""
+    import pyoxigraph
+
+    graph = pyoxigraph.NamedNode(VERSIONS_GRAPH)
+    modified = pyoxigraph.NamedNode("http://purl.org/dc/terms/modified")
+    return [pyoxigraph.Quad(pyoxigraph.NamedNode(v.graph), modified,
+                            pyoxigraph.Literal(v.loaded_at), graph) for v in vocabs]  # fmt: skip
 
 
 def _int(term: Any) -> int:

@@ -35,6 +35,8 @@ DEFAULTS: dict[str, Any] = {
     "GLOSSARY_STORE": None,
     # How often (seconds) a worker looks whether the store's live snapshot changed.
     "GLOSSARY_STORE_CHECK_INTERVAL": 0.2,
+    # Remote mode: how often (seconds) a worker asks whether the remote data changed.
+    "GLOSSARY_REMOTE_CHECK_INTERVAL": 30.0,
     # The largest body POST /api/validate accepts (bytes, after gunzip too).
     "GLOSSARY_VALIDATE_MAX_BYTES": 20 * 1024 * 1024,
 }
@@ -153,7 +155,7 @@ def _open_remote(app: Flask, endpoint: str, cache: Path) -> RemoteStore:
     timeout = app.config.get("GLOSSARY_SPARQL_TIMEOUT")
     if timeout is None:
         timeout = settings_from_env()["timeout"]
-    interval = float(app.config.get("REMOTE_CHECK_INTERVAL", CHECK_INTERVAL))
+    interval = float(app.config.get("GLOSSARY_REMOTE_CHECK_INTERVAL", CHECK_INTERVAL))
     store = RemoteStore(endpoint, cache, timeout=float(timeout), check_interval=interval)
     app.extensions["glossary"]["remote_indexer"] = RemoteIndexer(store).start()
     return store

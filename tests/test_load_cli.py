@@ -179,3 +179,35 @@ def test_ill_typed_literal_loads_without_a_traceback(tmp_path: Path, capsys, cap
     assert main(["load", str(f), "--store", str(tmp_path / "st"), "--allow-invalid"]) == 0
     assert "Traceback" not in capsys.readouterr().err
     assert not [r for r in caplog.records if "Failed to convert" in r.getMessage()]
+
+
+@pytest.mark.parametrize(("fmt", "ox"), [("nquads", "N_QUADS"), ("trig", "TRIG")])
+def test_export_dataset_keeps_graph_names_and_states_versions(
+    tmp_path: Path,
+    capsysbinary,
+    fmt: str,
+    ox: str,  # type: ignore[no-untyped-def]
+) -> None:
+    from glossary.store import VERSIONS_GRAPH, Store, graph_iri
+
+    store = tmp_path / "st"
+    assert main(["load", str(MINI), "--store", str(store)]) == 0
+    assert main(["load", str(MINI), "--vocab", "second", "--store", str(store)]) == 0
+    capsysbinary.readouterr()
+    assert main(["export", "--store", str(store), "--format", fmt]) == 0
+    got = pyoxigraph.Store()
+    got.load(capsysbinary.readouterr().out, format=getattr(pyoxigraph.RdfFormat, ox))
+    with Store.open(store) as st:
+        vocabs = {v.graph: v for v in st.vocabularies()}
+        for graph, vocab in vocabs.items():
+            assert len(list(got.quads_for_pattern(None, None, None, pyoxigraph.NamedNode(graph)))) \
+                == vocab.triples  # fmt: skip
+    versions = {q.subject.value: q.object.value for q in got.quads_for_pattern(
+        None, None, None, pyoxigraph.NamedNode(VERSIONS_GRAPH))}  # fmt: skip
+    assert versions == {g: v.loaded_at for g, v in vocabs.items()}
+    assert set(vocabs) == {graph_iri("mini"), graph_iri("second")}
+    # one vocabulary: its graph and its version only
+    assert main(["export", "--store", str(store), "--vocab", "second", "--format", fmt]) == 0
+    one = pyoxigraph.Store()
+    one.load(capsysbinary.readouterr().out, format=getattr(pyoxigraph.RdfFormat, ox))
+    assert {g.value for g in one.named_graphs()} == {graph_iri("second"), VERSIONS_GRAPH}

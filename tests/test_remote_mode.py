@@ -456,6 +456,48 @@ def test_a_stated_version_is_the_cheap_check(writable_endpoint: str, tmp_path: P
     assert [v.id for v in store.vocabularies()] == ["mini"]  # the versions graph is none
 
 
+def test_one_dataset_export_fills_a_remote_store(embedded_path: Path, tmp_path: Path) -> None:
+    """``glossary export --format nquads``: one file, one ``oxigraph load``; the graph
+    names and the stated versions arrive with it, so the cheap check is on."""
+    exe = shutil.which("oxigraph", path=str(Path(sys.executable).parent))
+    assert exe
+    dump = tmp_path / "all.nq"
+    with open(dump, "wb") as out:
+        subprocess.run([sys.executable, "-m", "glossary", "export", "--store",
+                        str(embedded_path), "--format", "nquads"],
+                       cwd=ROOT, stdout=out, check=True)  # fmt: skip
+    location = tmp_path / "oxigraph"
+    subprocess.run([exe, "load", "--location", str(location), "--file", str(dump)],
+                   check=True, capture_output=True)  # fmt: skip
+    port = _free_port()
+    proc = subprocess.Popen(
+        [exe, "serve-read-only", "--location", str(location), "--bind", f"127.0.0.1:{port}"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                    break
+            except OSError:
+                assert time.monotonic() < deadline and proc.poll() is None
+                time.sleep(0.05)
+        with Store.open(embedded_path, read_only=True) as local:
+            want = {v.graph: v for v in local.vocabularies()}
+        remote = RemoteStore(f"http://127.0.0.1:{port}/query", tmp_path / "cache")
+        versions = remote.graph_versions()  # the stated ones, not counts
+        assert set(versions) == set(want)
+        assert all(versions[g] == f'stated "{v.loaded_at}"' for g, v in want.items())
+        got = {v.graph: v for v in remote.vocabularies()}
+        assert {g: (v.concepts, v.triples, v.label_counts) for g, v in got.items()} == {
+            g: (v.concepts, v.triples, v.label_counts) for g, v in want.items()}  # fmt: skip
+        remote.close()
+    finally:
+        proc.kill()
+        proc.wait()
+
+
 # --------------------------------------------------------------------------- the service
 
 PILLAR = BASE + "content-pillar"

@@ -16,7 +16,7 @@ from glossary.errors import InputError
 if TYPE_CHECKING:
     from glossary.store import Store
 
-FORMATS = ("turtle", "nt", "jsonld", "xml", "csv")
+FORMATS = ("turtle", "nt", "jsonld", "xml", "nquads", "trig", "csv")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -31,8 +31,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--format",
         choices=FORMATS,
         default="turtle",
-        help="turtle (default), nt, jsonld, xml (RDF/XML), or csv: one row "
-        "per concept: uri, vocab, prefLabel@<lang> per language, broader",
+        help="turtle (default), nt, jsonld, xml (RDF/XML); nquads or trig: each vocabulary "
+        "in its named graph, with its version in urn:x-glossary:versions (what a remote "
+        "store for `glossary serve --sparql-endpoint` needs); or csv: one row per concept: "
+        "uri, vocab, prefLabel@<lang> per language, broader",
     )
 
 
