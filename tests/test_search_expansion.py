@@ -155,3 +155,30 @@ def test_exact_label_match_still_first_with_expansion(index_dir: Path, wordnet: 
 
 def test_default_is_off_with_the_test_encoder(index_dir: Path) -> None:
     assert SearchIndex.open(index_dir, encoder=HashEncoder()).wordnet is None
+
+
+@pytest.mark.parametrize(("raw", "on"), [("", True), ("wordnet", True), ("WordNet", True),
+                                         ("off", False), ("0", False)])  # fmt: skip
+def test_the_expansion_setting(raw: str, on: bool) -> None:
+    from glossary.search.expansion import expansion_enabled
+
+    assert expansion_enabled({"GLOSSARY_QUERY_EXPANSION": raw}) is on
+
+
+def test_a_bad_expansion_setting_is_refused_when_the_index_opens(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from glossary.errors import StoreError
+    from glossary.search import SearchIndex
+
+    monkeypatch.setenv("GLOSSARY_QUERY_EXPANSION", "thesaurus")
+    with pytest.raises(StoreError, match="GLOSSARY_QUERY_EXPANSION"):
+        SearchIndex.open(tmp_path)
+
+
+def test_expansion_off_by_setting(monkeypatch: pytest.MonkeyPatch) -> None:
+    from glossary.search.embeddings import DEFAULT_MODEL
+    from glossary.search.expansion import expander_for
+
+    monkeypatch.setenv("GLOSSARY_QUERY_EXPANSION", "off")
+    assert expander_for(DEFAULT_MODEL) is None

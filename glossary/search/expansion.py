@@ -35,8 +35,9 @@ from __future__ import annotations
 import importlib.util
 import logging
 import mmap
+import os
 import threading
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -190,9 +191,28 @@ MEASURED_MODELS = frozenset({DEFAULT_MODEL, f"sentence-transformers/{DEFAULT_MOD
 _OTHER_MODEL_LOGGED: set[str] = set()
 
 
+#: GLOSSARY_QUERY_EXPANSION: ``wordnet`` (the default) or ``off``.
+SETTING = "GLOSSARY_QUERY_EXPANSION"
+_OFF = frozenset({"off", "none", "no", "false", "0"})
+
+
+def expansion_enabled(env: Mapping[str, str] | None = None) -> bool:
+    """Whether ``GLOSSARY_QUERY_EXPANSION`` asks for WordNet expansion (the default)."""
+    raw = (os.environ if env is None else env).get(SETTING, "").strip().lower()
+    if raw in ("", "wordnet"):
+        return True
+    if raw in _OFF:
+        return False
+    raise StoreError(f"{SETTING}={raw!r} is not a query expansion",
+                     hint=f"{SETTING}=wordnet (the default) or {SETTING}=off")  # fmt: skip
+
+
 def expander_for(model_id: str) -> WordNet | None:
-    """The default WordNet for queries embedded with ``model_id``: None for a model
-    the expansion was not measured with (logged once per model)."""
+    """The default WordNet for queries embedded with ``model_id``: None when
+    ``GLOSSARY_QUERY_EXPANSION=off``, or for a model the expansion was not measured
+    with (logged once per model)."""
+    if not expansion_enabled():
+        return None
     if model_id not in MEASURED_MODELS:
         if model_id not in _OTHER_MODEL_LOGGED:
             _OTHER_MODEL_LOGGED.add(model_id)

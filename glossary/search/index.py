@@ -19,7 +19,7 @@ import numpy as np
 from glossary.errors import InputError, NotFound, StoreError
 from glossary.search.build import CONCEPTS_JSON, FORMAT, check_vocab_id, search_dir
 from glossary.search.embeddings import Encoder, get_encoder
-from glossary.search.expansion import WordNet, expander_for, query_vectors
+from glossary.search.expansion import WordNet, expander_for, expansion_enabled, query_vectors
 from glossary.search.hybrid import DEFAULT_ALPHA, DEFAULT_RHO, combine
 from glossary.search.labels import ENTRIES_FILE, FOLDED_FILE, KEYS_FILE, LabelIndex
 from glossary.search.records import KIND_NAMES, PREF
@@ -118,6 +118,8 @@ class SearchIndex:
         """Open every vocabulary's indexes. An empty or missing directory gives an
         empty index (searches answer nothing). ``wordnet``: query expansion for
         related terms by text (see :attr:`wordnet`)."""
+        if wordnet is True:
+            expansion_enabled()  # a bad GLOSSARY_QUERY_EXPANSION is said at once
         self = cls(index_dir, encoder, wordnet=wordnet)
         base = search_dir(self.index_dir)
         self._signature = _signature(base) if base.is_dir() else ()
