@@ -1,6 +1,13 @@
 from __future__ import annotations
 
+import contextlib
 import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -18,6 +25,47 @@ def vocabularies() -> Path:
     if not VOCABULARIES.is_dir():
         pytest.fail(f"the shared vocabularies are missing at {VOCABULARIES}")
     return VOCABULARIES
+
+
+# --------------------------------------------------------------------------- processes
+
+
+def free_port() -> int:
+    """A TCP port free on loopback now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def oxigraph_exe() -> str:
+    """The Oxigraph server command (PyPI package ``oxigraph``, a dev dependency)."""
+    exe = shutil.which("oxigraph", path=str(Path(sys.executable).parent))
+    assert exe, "the oxigraph server (PyPI package oxigraph) is not installed in .venv"
+    return exe
+
+
+@contextlib.contextmanager
+def oxigraph_server(*args: str) -> Iterator[str]:
+    """A real Oxigraph server on a free loopback port, started with ``oxigraph ARGS
+    --bind ...`` (e.g. ``serve-read-only --location DIR``, or ``serve`` for a writable
+    in-memory one); yields its base URL once it accepts connections, kills it after."""
+    port = free_port()
+    proc = subprocess.Popen([oxigraph_exe(), *args, "--bind", f"127.0.0.1:{port}"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                    break
+            except OSError:
+                if time.monotonic() > deadline or proc.poll() is not None:
+                    raise RuntimeError("the oxigraph server did not start") from None
+                time.sleep(0.05)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        proc.kill()
+        proc.wait()
 
 
 # --------------------------------------------------------------------------- store, app

@@ -15,11 +15,7 @@ from __future__ import annotations
 
 import io
 import json
-import shutil
-import socket
 import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -27,6 +23,7 @@ from urllib.parse import urlsplit
 
 import pyoxigraph as ox
 import pytest
+from conftest import oxigraph_exe, oxigraph_server
 
 from glossary.formats import RdfFormat, ResultFormat
 from glossary.sparql import LocalEngine
@@ -78,40 +75,15 @@ def dataset_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
-def oxigraph_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def oxigraph_remote(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A real Oxigraph server on loopback holding the fixture graphs."""
-    exe = shutil.which("oxigraph", path=str(Path(sys.executable).parent))
-    assert exe, "the oxigraph server (PyPI package oxigraph) is not installed in .venv"
     location = tmp_path_factory.mktemp("oxigraph-server")
-    subprocess.run([exe, "load", "--location", str(location), "--file",
+    subprocess.run([oxigraph_exe(), "load", "--location", str(location), "--file",
                     str(PROTOCOL / "dataset.trig")], check=True, capture_output=True)  # fmt: skip
-    port = _free_port()
-    proc = subprocess.Popen(
-        [exe, "serve-read-only", "--location", str(location), "--bind", f"127.0.0.1:{port}",
-         "--union-default-graph"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
-    try:
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                    break
-            except OSError:
-                if time.monotonic() > deadline or proc.poll() is not None:
-                    raise RuntimeError("the oxigraph server did not start") from None
-                time.sleep(0.05)
-        yield f"http://127.0.0.1:{port}/query"
-    finally:
-        proc.kill()
-        proc.wait()
+    with oxigraph_server("serve-read-only", "--location", str(location),
+                         "--union-default-graph") as base:  # fmt: skip
+        yield base + "/query"
 
 
 @pytest.fixture(scope="module", params=MODES)
@@ -121,7 +93,7 @@ def mode_client(request: pytest.FixtureRequest, dataset_dir: Path, tmp_path_fact
         engine: Any = LocalEngine(lambda: dataset_dir, timeout=10, workers=2,
                                   memory_quads=memory_quads)  # fmt: skip
     else:
-        engine = RemoteEngine(request.getfixturevalue("oxigraph_server"), timeout=10)
+        engine = RemoteEngine(request.getfixturevalue("oxigraph_remote"), timeout=10)
     app = create_app({
         "TESTING": True,
         "GLOSSARY_STORE": str(tmp_path_factory.mktemp("unused-store")),

@@ -10,8 +10,6 @@ query is then run both ways with the same bindings and must answer the same.
 from __future__ import annotations
 
 import contextlib
-import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -22,7 +20,7 @@ from typing import Any
 
 import pyoxigraph as ox
 import pytest
-from conftest import ROOT, VOCABULARIES
+from conftest import ROOT, VOCABULARIES, oxigraph_exe, oxigraph_server
 
 from glossary.config import queries_dir
 from glossary.errors import StoreError
@@ -34,12 +32,6 @@ from glossary.store import Store, graph_iri
 SMALL = "iptc-politics-society-labour"
 COMMUNITY = "community"
 BASE = "https://w3id.org/semantic-glossary/community/"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture(scope="module")
@@ -62,8 +54,6 @@ def exported_to_oxigraph(store_path: Path, vocab_ids: Sequence[str], work: Path)
     """A real Oxigraph server on loopback, loaded with ``glossary export`` of each
     vocabulary into its own named graph (the graph names of the embedded store); its
     query URL."""
-    exe = shutil.which("oxigraph", path=str(Path(sys.executable).parent))
-    assert exe, "the oxigraph server (PyPI package oxigraph) is not installed in .venv"
     location = work / "oxigraph"
     for vid in vocab_ids:
         dump = work / f"{vid}.nt"
@@ -74,29 +64,12 @@ def exported_to_oxigraph(store_path: Path, vocab_ids: Sequence[str], work: Path)
                 cwd=ROOT, stdout=out, check=True,
             )  # fmt: skip
         subprocess.run(
-            [exe, "load", "--location", str(location), "--file", str(dump),
+            [oxigraph_exe(), "load", "--location", str(location), "--file", str(dump),
              "--graph", graph_iri(vid)],
             check=True, capture_output=True,
         )  # fmt: skip
-    port = _free_port()
-    proc = subprocess.Popen(
-        [exe, "serve-read-only", "--location", str(location), "--bind", f"127.0.0.1:{port}"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
-    try:
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                    break
-            except OSError:
-                if time.monotonic() > deadline or proc.poll() is not None:
-                    raise RuntimeError("the oxigraph server did not start") from None
-                time.sleep(0.05)
-        yield f"http://127.0.0.1:{port}/query"
-    finally:
-        proc.kill()
-        proc.wait()
+    with oxigraph_server("serve-read-only", "--location", str(location)) as base:
+        yield base + "/query"
 
 
 @pytest.fixture(scope="module")
@@ -354,25 +327,8 @@ def test_a_blank_node_binding_answers_nothing_remotely(remote: RemoteStore) -> N
 @pytest.fixture
 def writable_endpoint() -> Iterator[str]:
     """A writable, in-memory Oxigraph server (``oxigraph serve``): the base URL."""
-    exe = shutil.which("oxigraph", path=str(Path(sys.executable).parent))
-    assert exe, "the oxigraph server (PyPI package oxigraph) is not installed in .venv"
-    port = _free_port()
-    proc = subprocess.Popen([exe, "serve", "--bind", f"127.0.0.1:{port}"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
-    try:
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                    break
-            except OSError:
-                if time.monotonic() > deadline or proc.poll() is not None:
-                    raise RuntimeError("the oxigraph server did not start") from None
-                time.sleep(0.05)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        proc.kill()
-        proc.wait()
+    with oxigraph_server("serve") as base:
+        yield base
 
 
 def put_graph(base: str, vocab_id: str, path: Path) -> None:
@@ -459,43 +415,26 @@ def test_a_stated_version_is_the_cheap_check(writable_endpoint: str, tmp_path: P
 def test_one_dataset_export_fills_a_remote_store(embedded_path: Path, tmp_path: Path) -> None:
     """``glossary export --format nquads``: one file, one ``oxigraph load``; the graph
     names and the stated versions arrive with it, so the cheap check is on."""
-    exe = shutil.which("oxigraph", path=str(Path(sys.executable).parent))
-    assert exe
     dump = tmp_path / "all.nq"
     with open(dump, "wb") as out:
         subprocess.run([sys.executable, "-m", "glossary", "export", "--store",
                         str(embedded_path), "--format", "nquads"],
                        cwd=ROOT, stdout=out, check=True)  # fmt: skip
     location = tmp_path / "oxigraph"
-    subprocess.run([exe, "load", "--location", str(location), "--file", str(dump)],
+    subprocess.run([oxigraph_exe(), "load", "--location", str(location), "--file", str(dump)],
                    check=True, capture_output=True)  # fmt: skip
-    port = _free_port()
-    proc = subprocess.Popen(
-        [exe, "serve-read-only", "--location", str(location), "--bind", f"127.0.0.1:{port}"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
-    try:
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                    break
-            except OSError:
-                assert time.monotonic() < deadline and proc.poll() is None
-                time.sleep(0.05)
-        with Store.open(embedded_path, read_only=True) as local:
-            want = {v.graph: v for v in local.vocabularies()}
-        remote = RemoteStore(f"http://127.0.0.1:{port}/query", tmp_path / "cache")
+    with (
+        oxigraph_server("serve-read-only", "--location", str(location)) as base,
+        Store.open(embedded_path, read_only=True) as local,
+        RemoteStore(base + "/query", tmp_path / "cache") as remote,
+    ):
+        want = {v.graph: v for v in local.vocabularies()}
         versions = remote.graph_versions()  # the stated ones, not counts
         assert set(versions) == set(want)
         assert all(versions[g] == f'stated "{v.loaded_at}"' for g, v in want.items())
         got = {v.graph: v for v in remote.vocabularies()}
         assert {g: (v.concepts, v.triples, v.label_counts) for g, v in got.items()} == {
             g: (v.concepts, v.triples, v.label_counts) for g, v in want.items()}  # fmt: skip
-        remote.close()
-    finally:
-        proc.kill()
-        proc.wait()
 
 
 # --------------------------------------------------------------------------- the service

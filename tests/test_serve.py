@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -12,7 +11,7 @@ from pathlib import Path
 
 import pytest
 import requests
-from conftest import ROOT, STORE_DATA
+from conftest import ROOT, STORE_DATA, free_port, oxigraph_exe, oxigraph_server
 
 from glossary.cli.serve import gunicorn_argv
 from glossary.store import Store
@@ -20,12 +19,6 @@ from service import create_app
 
 MINI = STORE_DATA / "mini.ttl"
 INVALID = STORE_DATA / "invalid.ttl"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 class Server:
@@ -193,10 +186,6 @@ def test_serve_with_a_remote_sparql_endpoint(tmp_path: Path) -> None:
     """`glossary serve --sparql-endpoint URL` (remote mode): /sparql and every other
     surface are answered by a real Oxigraph server on loopback; refusals still hold;
     no local store is made or filled (the --store directory is only a cache)."""
-    import shutil
-
-    exe = shutil.which("oxigraph", path=str(Path(sys.executable).parent))
-    assert exe, "the oxigraph server (PyPI package oxigraph) is not installed in .venv"
     data = tmp_path / "remote.nt"
     skos = "http://www.w3.org/2004/02/skos/core#"
     data.write_text(
@@ -205,44 +194,35 @@ def test_serve_with_a_remote_sparql_endpoint(tmp_path: Path) -> None:
         f"<{skos}Concept> .\n"
     )
     location = tmp_path / "oxigraph"
-    subprocess.run([exe, "load", "--location", str(location), "--file", str(data),
+    subprocess.run([oxigraph_exe(), "load", "--location", str(location), "--file", str(data),
                     "--graph", "urn:x-glossary:vocab:remote"],
                    check=True, capture_output=True)  # fmt: skip
-    port = free_port()
-    remote = subprocess.Popen(
-        [exe, "serve-read-only", "--location", str(location), "--bind", f"127.0.0.1:{port}",
-         "--union-default-graph"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
     cache = tmp_path / "cache-only"
-    server = Server(
-        cache, tmp_path / "serve.log",
-        extra=("--sparql-endpoint", f"http://127.0.0.1:{port}/query"),
-    )  # fmt: skip
-    try:
-        health = server.wait_healthy()
-        assert health["vocabularies"] == 1 and health["indexes"]["indexed"] == ["remote"]
-        query = "SELECT ?o WHERE { <http://example.org/remote> ?p ?o FILTER(isLiteral(?o)) }"
-        resp = requests.get(
-            server.url + "/sparql", params={"query": query},
-            headers={"Accept": "application/sparql-results+json"}, timeout=30,
-        )  # fmt: skip
-        assert resp.status_code == 200, resp.text
-        rows = resp.json()["results"]["bindings"]
-        assert [r["o"]["value"] for r in rows] == ["only remote"]
-        refused = requests.post(
-            server.url + "/sparql", data={"update": "INSERT DATA { <a:b> <a:c> <a:d> }"},
-            timeout=30,
-        )  # fmt: skip
-        assert 400 <= refused.status_code < 500
-        vocabs = requests.get(server.url + "/api/vocabularies", timeout=30).json()
-        assert [(v["id"], v["concepts"]) for v in vocabs["vocabularies"]] == [("remote", 1)]
-        hits = requests.get(server.url + "/api/search", params={"q": "only"}, timeout=30).json()
-        assert [h["uri"] for h in hits["results"]] == ["http://example.org/remote"]
-    finally:
-        code = server.stop()
-        remote.kill()
-        remote.wait()
+    with oxigraph_server("serve-read-only", "--location", str(location),
+                         "--union-default-graph") as base:  # fmt: skip
+        server = Server(cache, tmp_path / "serve.log", extra=("--sparql-endpoint", base + "/query"))
+        try:
+            health = server.wait_healthy()
+            assert health["vocabularies"] == 1 and health["indexes"]["indexed"] == ["remote"]
+            query = "SELECT ?o WHERE { <http://example.org/remote> ?p ?o FILTER(isLiteral(?o)) }"
+            resp = requests.get(
+                server.url + "/sparql", params={"query": query},
+                headers={"Accept": "application/sparql-results+json"}, timeout=30,
+            )  # fmt: skip
+            assert resp.status_code == 200, resp.text
+            rows = resp.json()["results"]["bindings"]
+            assert [r["o"]["value"] for r in rows] == ["only remote"]
+            refused = requests.post(
+                server.url + "/sparql", data={"update": "INSERT DATA { <a:b> <a:c> <a:d> }"},
+                timeout=30,
+            )  # fmt: skip
+            assert 400 <= refused.status_code < 500
+            vocabs = requests.get(server.url + "/api/vocabularies", timeout=30).json()
+            assert [(v["id"], v["concepts"]) for v in vocabs["vocabularies"]] == [("remote", 1)]
+            hits = requests.get(server.url + "/api/search", params={"q": "only"}, timeout=30).json()
+            assert [h["uri"] for h in hits["results"]] == ["http://example.org/remote"]
+        finally:
+            code = server.stop()
     assert code == 0, server.output()
     assert "answered by http://127.0.0.1" in server.output()
     assert "remote mode" in server.output() and "bundled glossary" not in server.output()

@@ -543,16 +543,18 @@ def test_query_form_for_browsers_escapes_everything(client: Any) -> None:
     assert resp.status_code == 406
 
 
+def _one_quad_store(path: Path, subject: str) -> Path:
+    """A store directory holding ``<subject> ex:p "x"`` in graph ex:g."""
+    s = ox.Store(str(path))
+    s.add(ox.Quad(ox.NamedNode(subject), ox.NamedNode(f"{EX}p"), ox.Literal("x"),
+                  ox.NamedNode(f"{EX}g")))  # fmt: skip
+    s.flush()
+    del s
+    return path
+
+
 def test_a_new_snapshot_is_picked_up(tmp_path: Path) -> None:
-    paths = []
-    for i in range(2):
-        path = tmp_path / f"snap{i}"
-        s = ox.Store(str(path))
-        s.add(ox.Quad(ox.NamedNode(f"{EX}s{i}"), ox.NamedNode(f"{EX}p"), ox.Literal("x"),
-                      ox.NamedNode(f"{EX}g")))  # fmt: skip
-        s.flush()
-        del s
-        paths.append(path)
+    paths = [_one_quad_store(tmp_path / f"snap{i}", f"{EX}s{i}") for i in range(2)]
     live = [paths[0]]
     engine = LocalEngine(lambda: live[0], workers=1)
     try:
@@ -626,12 +628,7 @@ def test_a_store_over_the_memory_limit_is_read_on_disk(store_dir: Path) -> None:
 
 def test_a_snapshot_copied_into_memory_is_let_go(tmp_path: Path) -> None:
     """The copy holds no file open: the snapshot may be collected and queries go on."""
-    path = tmp_path / "snap"
-    s = ox.Store(str(path))
-    s.add(ox.Quad(ox.NamedNode(f"{EX}s"), ox.NamedNode(f"{EX}p"), ox.Literal("x"),
-                  ox.NamedNode(f"{EX}g")))  # fmt: skip
-    s.flush()
-    del s
+    path = _one_quad_store(tmp_path / "snap", f"{EX}s")
     readers = tmp_path / "snap.readers"
     readers.touch()
     engine = LocalEngine(lambda: path, workers=1)
@@ -687,12 +684,7 @@ def test_warm_readies_every_worker_once(store_dir: Path) -> None:
 
 
 def test_a_new_snapshot_warms_the_other_workers(tmp_path: Path, store_dir: Path) -> None:
-    other = tmp_path / "other"
-    s = ox.Store(str(other))
-    s.add(ox.Quad(ox.NamedNode(f"{EX}new"), ox.NamedNode(f"{EX}p"), ox.Literal("x"),
-                  ox.NamedNode(f"{EX}g")))  # fmt: skip
-    s.flush()
-    del s
+    other = _one_quad_store(tmp_path / "other", f"{EX}new")
     live = [store_dir]
     engine = LocalEngine(lambda: live[0], workers=2)
     try:

@@ -14,7 +14,6 @@ from __future__ import annotations
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -24,6 +23,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from conftest import free_port
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = [
@@ -36,17 +36,11 @@ SCREENSHOTS = ROOT / "docs" / "screenshots"
 pytestmark = pytest.mark.slow
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """``glossary serve`` on a free port; yields its base URL; stopped with SIGTERM."""
     store = tmp_path_factory.mktemp("e2e") / "store"
-    port = _free_port()
+    port = free_port()
     env = dict(os.environ, HF_HUB_OFFLINE="1", GLOSSARY_DUMPS_DIR=str(store.parent / "dumps"))
     log = (store.parent / "serve.log").open("wb")
     proc = subprocess.Popen(
