@@ -223,17 +223,23 @@ def test_punctuation_only_query_finds_nothing(index: SearchIndex) -> None:
 
 
 def _naive(labels: list[tuple[int, str, int]], q: str) -> list[int]:
-    """Reference ranking by brute force: (tier, kind, length, folded, text) per concept."""
+    """Reference ranking by brute force: (tier, kind, length, folded, text) per concept;
+    tier 3: a query of several words each of which starts a word of the label."""
     key = fold(q)
+    qwords = key.split()
     best: dict[int, tuple] = {}
     for concept, text, kind in labels:
         f = fold(text)
+        candidates = []
         for start in word_starts(f):
             if f[start:].startswith(key):
-                tier = 2 if start else (0 if len(f) == len(key) else 1)
-                rank = (tier, kind, len(f), f, text)
-                if concept not in best or rank < best[concept]:
-                    best[concept] = rank
+                candidates.append(2 if start else (0 if len(f) == len(key) else 1))
+        if len(qwords) > 1 and all(any(w.startswith(qw) for w in f.split()) for qw in qwords):
+            candidates.append(3)
+        for tier in candidates:
+            rank = (tier, kind, len(f), f, text)
+            if concept not in best or rank < best[concept]:
+                best[concept] = rank
     return sorted(best, key=lambda c: (best[c], c))
 
 
@@ -252,12 +258,34 @@ def test_ranking_matches_brute_force(tmp_path: Path) -> None:
     store = make_store({"r": "\n".join(lines)})
     build_all(store, ["r"], tmp_path)
     index = SearchIndex.open(tmp_path, encoder=HashEncoder())
-    for q in ["k", "ka", "kak", "me", "ri ta", "su", "tat", "é", "e"]:
+    for q in ["k", "ka", "kak", "me", "ri ta", "su", "tat", "é", "e", "ta ri", "ko k", "m t s"]:
         expected = [f"{E1}c{c:03d}" for c in _naive(labels, q)][:50]
         got = uris(index.search(q, limit=50))
         # equal ranks may only differ in their order when the labels fold equal
         assert len(got) == len(expected), q
         assert got == expected, q
+
+
+def test_the_start_of_each_word_finds_a_label_in_any_order(tmp_path: Path) -> None:
+    lines = [PREFIXES,
+             'ex:edu a skos:Concept ; skos:prefLabel "Educational policy"@en .',
+             'ex:pol a skos:Concept ; skos:prefLabel "Policy"@en ; '
+             'skos:altLabel "Education policies"@en .',
+             'ex:eco a skos:Concept ; skos:prefLabel "Economic policy"@en .']  # fmt: skip
+    store = make_store({"w": "\n".join(lines)})
+    build_all(store, ["w"], tmp_path)
+    index = SearchIndex.open(tmp_path, encoder=HashEncoder())
+    hits = index.search("educ polic")
+    # ranked as the other tiers: a prefLabel before an altLabel; "Economic policy" not
+    assert uris(hits) == [f"{E1}edu", f"{E1}pol"]
+    assert [h.match_type for h in hits] == ["prefLabel", "altLabel"]
+    assert all(0 < h.score < 0.1 for h in hits)  # below every word-prefix match
+    # any order; but "policy" does not start "policies"
+    assert uris(index.search("policy educ")) == [f"{E1}edu"]
+    # a whole-query prefix match still ranks first: "policy" is a prefLabel prefix
+    assert uris(index.search("polic"))[0] == f"{E1}pol"
+    assert index.search("educ polix") == []
+    assert uris(index.search("educ polic", offset=1)) == [f"{E1}pol"]
 
 
 def test_one_sorted_index_across_vocabularies(index: SearchIndex) -> None:

@@ -10,7 +10,10 @@ one sorted array, so a search across vocabularies is one bisection, not N querie
 A query is folded the same way; every entry whose suffix starts with it matches.
 Ranking (deterministic): exact over prefix over word-prefix, then preferred over
 alternative over hidden label, then shorter label, then alphabetical (then URI).
-One hit per concept: its best-ranked matching label.
+One hit per concept: its best-ranked matching label. A query of several words also
+finds, after all those, the labels in which each of its words starts a word, in any
+order ("educ polic" and "policy educ" find "Educational policy"): autocomplete where
+people type the start of each word.
 """
 
 from __future__ import annotations
@@ -31,9 +34,12 @@ KEYS_FILE = "label_keys.txt"
 FOLDED_FILE = "label_folded.txt"  # each label folded, one a line, in label order
 ENTRIES_FILE = "label_entries.npy"
 
-EXACT, PREFIX, WORD_PREFIX = 0, 1, 2
+EXACT, PREFIX, WORD_PREFIX, ALL_WORDS = 0, 1, 2, 3
 #: Score bands per match tier: (top, bottom). An exact match of a prefLabel is 1.0.
-_BANDS = ((1.0, 0.9), (0.85, 0.5), (0.45, 0.1))
+_BANDS = ((1.0, 0.9), (0.85, 0.5), (0.45, 0.1), (0.09, 0.01))
+#: The most label words the rarest word of a several-word query may start for the
+#: every-word tier to be tried (a bound on its cost: a set lookup per candidate label).
+MAX_ALL_WORDS_CANDIDATES = 20_000
 
 
 def label_score(tier: int, kind: int, query_len: int, label_len: int) -> float:
@@ -198,17 +204,37 @@ class LabelIndex:
         key = fold(q)
         if not key:
             return []
+        mask = self.lang_mask(lang)
+        ranked = self._prefix_matches(key, mask, vocab)  # (label, tier), best first
+        qwords = words(key)
+        if len(qwords) > 1 and offset + limit > len(ranked):
+            seen = {int(self.label_concept[label]) for label, _ in ranked}
+            ranked += [(label, ALL_WORDS) for label in self._all_words(qwords, mask, vocab, seen)]
+        hits: list[LabelHit] = []
+        for label, t in ranked[offset : offset + limit]:
+            kind = int(self.label_kind[label])
+            score = label_score(t, kind, len(key), int(self.label_len[label]))
+            hits.append(LabelHit(int(self.label_concept[label]), label, t, score))
+        return hits
+
+    def _keep(self, labels: np.ndarray, mask: np.ndarray | None, vocab: int | None) -> np.ndarray:
+        keep = np.ones(len(labels), dtype=bool)
+        if vocab is not None:
+            keep &= self.concept_vocab[self.label_concept[labels]] == vocab
+        if mask is not None:
+            keep &= mask[self.label_lang_id[labels]]
+        return keep
+
+    def _prefix_matches(
+        self, key: str, mask: np.ndarray | None, vocab: int | None
+    ) -> list[tuple[int, int]]:
+        """Labels where ``key`` starts a word: the best per concept, ranked."""
         lo, hi = self._range(key)
         if lo >= hi:
             return []
         labels = self.entry_label[lo:hi]
         offsets = self.entry_offset[lo:hi]
-        keep = np.ones(hi - lo, dtype=bool)
-        if vocab is not None:
-            keep &= self.concept_vocab[self.label_concept[labels]] == vocab
-        mask = self.lang_mask(lang)
-        if mask is not None:
-            keep &= mask[self.label_lang_id[labels]]
+        keep = self._keep(labels, mask, vocab)
         labels, offsets = labels[keep], offsets[keep]
         if len(labels) == 0:
             return []
@@ -219,15 +245,35 @@ class LabelIndex:
         concepts = self.label_concept[labels[order]]
         _, first = np.unique(concepts, return_index=True)  # best entry per concept
         first.sort()
-        hits: list[LabelHit] = []
-        for pos in first[offset : offset + limit]:
-            i = int(order[pos])
-            label = int(labels[i])
-            t = int(tier[i])
-            kind = int(self.label_kind[label])
-            score = label_score(t, kind, len(key), int(self.label_len[label]))
-            hits.append(LabelHit(int(self.label_concept[label]), label, t, score))
-        return hits
+        return [(int(labels[order[p]]), int(tier[order[p]])) for p in first]
+
+    def _all_words(
+        self, qwords: list[str], mask: np.ndarray | None, vocab: int | None, seen: set[int]
+    ) -> list[int]:
+        """Labels in which every query word starts a word ("educ polic" finds
+        "Educational policy", "policy educ" too), the best per concept not in ``seen``,
+        ranked like the other tiers. Candidates come from the rarest query word; a
+        query whose every word starts more than :data:`MAX_ALL_WORDS_CANDIDATES` label
+        words is not matched this way."""
+        ranges = [self._range(w) for w in qwords]
+        lo, hi = min(ranges, key=lambda r: r[1] - r[0])
+        if lo >= hi or hi - lo > MAX_ALL_WORDS_CANDIDATES:
+            return []
+        labels = np.unique(self.entry_label[lo:hi])
+        labels = labels[self._keep(labels, mask, vocab)]
+        found: list[int] = []
+        for label in labels.tolist():
+            ws = self.wordset(label)
+            if all(any(w.startswith(qw) for w in ws) for qw in qwords):
+                found.append(label)
+        found.sort(key=lambda label: int(self.label_rank[label]))
+        out: list[int] = []
+        for label in found:
+            concept = int(self.label_concept[label])
+            if concept not in seen:
+                seen.add(concept)
+                out.append(label)
+        return out
 
     def exact(self, q: str, *, vocab: int | None = None) -> list[int]:
         """Concepts with a label (any kind, any language) whose folded form is ``fold(q)``."""
@@ -292,4 +338,5 @@ class LabelIndex:
         return scores
 
 
-__all__ = ["ALT", "EXACT", "HIDDEN", "PREF", "PREFIX", "WORD_PREFIX", "LabelHit", "LabelIndex"]
+__all__ = ["ALL_WORDS", "ALT", "EXACT", "HIDDEN", "PREF", "PREFIX", "WORD_PREFIX", "LabelHit",
+           "LabelIndex"]  # fmt: skip
