@@ -57,6 +57,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.extensions["glossary"] = {
         "store_path": Path(path).expanduser() if path else default_store_dir(),
         "store": None,
+        "store_lock": threading.Lock(),
     }
     if remote_endpoint(app) and not app.testing:
         get_store(app)  # starts building the search indexes from the remote data now
@@ -128,24 +129,28 @@ def get_store(app: Flask | None = None) -> Store | RemoteStore:
     if store is not None:
         return store
     endpoint = remote_endpoint(app)
-    if endpoint:
-        with state.setdefault("store_lock", threading.Lock()):
-            if state["store"] is None:
-                state["store"] = _open_remote(app, endpoint, state["store_path"])
-        return state["store"]
-    try:
-        store = Store.open(
-            state["store_path"],
-            read_only=True,
-            check_interval=float(app.config["GLOSSARY_STORE_CHECK_INTERVAL"]),
-        )
-    except StoreError as exc:
-        raise StoreNotReady(
-            f"the store is not ready: {exc.message}",
-            hint="load a vocabulary (glossary load FILE), or start with glossary serve",
-        ) from None
-    state["store"] = store
-    return store
+    # One store per app, whichever thread asks first (a request, or the background
+    # warm-up of the SPARQL executors).
+    with state["store_lock"]:
+        store = state["store"]
+        if store is not None:
+            return store
+        if endpoint:
+            store = state["store"] = _open_remote(app, endpoint, state["store_path"])
+            return store
+        try:
+            store = Store.open(
+                state["store_path"],
+                read_only=True,
+                check_interval=float(app.config["GLOSSARY_STORE_CHECK_INTERVAL"]),
+            )
+        except StoreError as exc:
+            raise StoreNotReady(
+                f"the store is not ready: {exc.message}",
+                hint="load a vocabulary (glossary load FILE), or start with glossary serve",
+            ) from None
+        state["store"] = store
+        return store
 
 
 def _open_remote(app: Flask, endpoint: str, cache: Path) -> RemoteStore:
