@@ -5,7 +5,8 @@ widgets): same paths, parameters and JSON keys as Skosmos, JSON with an ``@conte
 
 Everything is answered from what exists already: the :class:`glossary.concepts.Catalog`
 (descriptions, hierarchy, index letters, cached per store version), the label search
-index (never a SPARQL scan), the load-time counts of each vocabulary, and the dumps.
+index (never a SPARQL scan), the load-time counts of each vocabulary, the dumps, and
+:class:`glossary.skosmos.SkosmosLists` (types and change lists, once per store version).
 docs/skosmos.md lists the endpoints and the deviations from Skosmos.
 """
 
@@ -21,7 +22,17 @@ from glossary.errors import InputError, NotAcceptable, NotFound
 from glossary.formats import RdfFormat
 from glossary.linkeddata import RDF_FORMATS, negotiate
 from glossary.negotiation import choose
-from glossary.skosmos import best_tier, context, lookup_tier, search_term
+from glossary.skosmos import (
+    DEFAULT_CHANGES,
+    MAX_CHANGES,
+    SkosmosLists,
+    best_tier,
+    context,
+    format_date,
+    lookup_tier,
+    search_term,
+    show_label,
+)
 from service.linkeddata import catalog, check_uri, local_url
 from service.params import int_arg, open_cors
 from service.search_api import MAX_OFFSET, MAX_Q, search_index
@@ -616,6 +627,93 @@ def index_concepts(vocid: str, letter: str) -> Response:
     return _answer(lang, {"uri": request.base_url, "indexConcepts": entries},
                    indexConcepts={"@id": "skosmos:indexConcepts", "@container": "@list"},
                    prefLabel="skos:prefLabel", skosmos="http://purl.org/net/skosmos#")  # fmt: skip
+
+
+# --- types, new and modified concepts (lists computed once per store version) ----------
+
+
+def _lists() -> SkosmosLists:
+    """The app's :class:`SkosmosLists`, over the current catalogue."""
+    from flask import current_app
+
+    cat = catalog()
+    state = current_app.extensions["glossary"]
+    held = state.get("skosmos_lists")
+    if not isinstance(held, SkosmosLists) or held.catalog is not cat:
+        held = SkosmosLists(cat)
+        state["skosmos_lists"] = held
+    return held
+
+
+def _types(vocid: str | None) -> Response:
+    lang = _lang()
+    base = request.url_root + "rest/v1/" + (f"{vocid}/" if vocid is not None else "")
+    if vocid is not None:
+        _vocab(vocid)
+    items = []
+    for t in _lists().types(vocid):
+        item: dict[str, Any] = {"uri": t.uri}
+        label = t.label(lang)
+        if label is not None:
+            item["label"] = label
+        if t.superclass is not None:
+            item["superclass"] = t.superclass
+        items.append(item)
+    return _answer(lang, {"uri": "", "types": items}, **{
+        "@base": base, "label": "rdfs:label", "types": "onki:hasType",
+        "superclass": {"@id": "rdfs:subClassOf", "@type": "@id"},
+    })  # fmt: skip
+
+
+@bp.get("/types")
+def types() -> Response:
+    return _types(None)
+
+
+@bp.get("/<vocid>/types")
+def vocab_types(vocid: str) -> Response:
+    return _types(vocid)
+
+
+def _changes(vocid: str, kind: str) -> Response:
+    lang = _lang()
+    offset = int_arg("offset", 0, 0, 10_000_000)
+    limit = int_arg("limit", DEFAULT_CHANGES, 1, MAX_CHANGES)
+    v = _vocab(vocid)
+    fallback = catalog().default_lang(v)
+    shown = lang or fallback
+    items = []
+    for c in _lists().changes(vocid, kind, shown)[offset : offset + limit]:
+        item: dict[str, Any] = {
+            "uri": c.uri,
+            "prefLabel": show_label(c.labels, shown, fallback, c.uri),
+            "date": format_date(c.date),
+            "deprecated": c.deprecated,
+        }
+        if c.replaced_by is not None:
+            item["replacedBy"] = c.replaced_by
+            if c.replacing_labels:
+                item["replacingLabel"] = show_label(c.replacing_labels, shown, fallback,
+                                                    c.replaced_by)  # fmt: skip
+        items.append(item)
+    return _answer(shown, {"changeList": items}, **{
+        "prefLabel": "skos:prefLabel", "xsd": "http://www.w3.org/2001/XMLSchema#",
+        "date": {"@id": "http://purl.org/dc/terms/date", "@type": "xsd:dateTime"},
+        "skosmos": "http://purl.org/net/skosmos#",
+        "changeList": {"@id": "skosmos:changeList", "@container": "@list"},
+        "owl": "http://www.w3.org/2002/07/owl#", "deprecated": "owl:deprecated",
+        "replacedBy": {"@id": "http://purl.org/dc/terms/isReplacedBy", "@type": "@id"},
+    })  # fmt: skip
+
+
+@bp.get("/<vocid>/new")
+def new_concepts(vocid: str) -> Response:
+    return _changes(vocid, "new")
+
+
+@bp.get("/<vocid>/modified")
+def modified_concepts(vocid: str) -> Response:
+    return _changes(vocid, "modified")
 
 
 # --- RDF --------------------------------------------------------------------------------

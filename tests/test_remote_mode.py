@@ -154,6 +154,15 @@ def _cases(store: Store, vocab_ids: Sequence[str] = (COMMUNITY, SMALL),
     for name in ("vocab_collections", "vocab_edges", "vocab_scheme_info", "vocab_top_concepts"):
         cases[name] = list(g_bound)
     cases["vocab_hash_subjects"] = [{}]
+    cases["vocab_types"] = list(g_bound)
+    # vocab_changes is bound to a date property; the two fixture vocabularies carry no
+    # dct:created / dct:modified, so a third property they do have (skos:prefLabel)
+    # makes sure the comparison is not of empty answers (the slow test below compares
+    # UNESCO's real dates).
+    props = ("http://purl.org/dc/terms/created", "http://purl.org/dc/terms/modified",
+             "http://www.w3.org/2004/02/skos/core#prefLabel")  # fmt: skip
+    cases["vocab_changes"] = [{**g, "prop": ox.NamedNode(p)} for g in g_bound
+                              for p in props]  # fmt: skip
     cases["vocab_labels"] = [{**g, "lang": ox.Literal(lang)} for g in g_bound
                              for lang in ("en", "*", "en-gb", "de")]  # fmt: skip
     cases["reconcile:description"] = [{"c": u} for u in uris]

@@ -500,3 +500,248 @@ def test_groups_and_members(ld, community) -> None:  # type: ignore[no-untyped-d
         "conceptGroups"]["count"]  # fmt: skip
     first = get(community, "/rest/v1/community/groupMembers?uri=" + q(groups[0]["uri"]))
     assert first["members"] and all(m["type"] == ["skos:Concept"] for m in first["members"])
+
+
+# --- types, new and modified concepts --------------------------------------------------
+
+CH = "https://example.org/changes/"
+SKOS_NS = "http://www.w3.org/2004/02/skos/core#"
+ISOTHES_NS = "http://purl.org/iso25964/skos-thes#"
+
+
+@pytest.fixture(scope="module")
+def changes_store(tmp_path_factory):  # type: ignore[no-untyped-def]
+    """tests/data/store/changes.ttl (dated concepts, a used subclass of skos:Concept, a
+    concept group) and mini.ttl (no dates), loaded through the real load path."""
+    from conftest import STORE_DATA
+
+    from glossary.store import Store
+
+    path = tmp_path_factory.mktemp("skosmos-changes")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("GLOSSARY_EMBEDDING_MODEL", "hash")
+        with Store.open(path, read_only=False) as store:
+            store.load([STORE_DATA / "changes.ttl"], vocab_id="changes")
+            store.load([STORE_DATA / "mini.ttl"], vocab_id="mini")
+    return path
+
+
+@pytest.fixture
+def changes(changes_store):  # type: ignore[no-untyped-def]
+    return make_app(changes_store).test_client()
+
+
+def test_new_concepts_newest_first(changes) -> None:  # type: ignore[no-untyped-def]
+    body = get(changes, "/rest/v1/changes/new")
+    listed = body["changeList"]
+    # by dct:created, newest first; the deprecated concept by its dct:modified (its
+    # deprecation); eta and theta share a day (then by label); beta's 08:30+02:00 is
+    # later than gamma's midnight UTC; delta's date is malformed; epsilon has none
+    assert [c["uri"].removeprefix(CH) for c in listed] == [
+        "old", "beta", "gamma", "eta", "theta", "alpha", "zeta"]  # fmt: skip
+    assert listed[0] == {
+        "uri": CH + "old",
+        "prefLabel": "old term",
+        "date": "2024-01-15T00:00:00+0000",
+        "deprecated": True,
+        "replacedBy": CH + "alpha",
+        "replacingLabel": "alpha",
+    }
+    assert listed[1] == {"uri": CH + "beta", "prefLabel": "beta",
+                         "date": "2023-11-20T08:30:00+0200", "deprecated": False}  # fmt: skip
+    # a concept without a label in the language shows the one it has
+    assert listed[-1]["prefLabel"] == "Zeeta"
+    ctx = body["@context"]
+    assert ctx["@language"] == "en"  # the vocabulary's language
+    assert ctx["date"] == {"@id": "http://purl.org/dc/terms/date", "@type": "xsd:dateTime"}
+    assert ctx["prefLabel"] == "skos:prefLabel"
+
+
+def test_modified_concepts_with_labels_in_lang(changes) -> None:  # type: ignore[no-untyped-def]
+    body = get(changes, "/rest/v1/changes/modified?lang=de")
+    assert body["@context"]["@language"] == "de"
+    assert [(c["uri"].removeprefix(CH), c["prefLabel"], c["date"])
+            for c in body["changeList"]] == [
+        ("alpha", "Alpha", "2024-05-02T10:00:00+0000"),
+        ("old", "old term", "2024-01-15T00:00:00+0000"),
+        ("beta", "Beta", "2023-11-21T00:00:00+0000"),  # a plain string date
+        ("delta", "delta", "2022-01-01T00:00:00+0000"),
+    ]  # fmt: skip
+    old = body["changeList"][1]
+    assert old["deprecated"] is True and old["replacingLabel"] == "Alpha"
+    # a vocabulary without dates has empty lists (its deprecated concept has no date)
+    assert get(changes, "/rest/v1/mini/modified")["changeList"] == []
+    assert get(changes, "/rest/v1/mini/new")["changeList"] == []
+
+
+def test_change_lists_are_paged(changes) -> None:  # type: ignore[no-untyped-def]
+    whole = [c["uri"] for c in get(changes, "/rest/v1/changes/new")["changeList"]]
+    page = get(changes, "/rest/v1/changes/new?offset=2&limit=3")["changeList"]
+    assert [c["uri"] for c in page] == whole[2:5]
+    assert get(changes, "/rest/v1/changes/new?offset=7")["changeList"] == []
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["limit=0", "limit=1001", "limit=ten", "offset=-1", "offset=x", "lang=%3Cscript%3E"],
+)
+@pytest.mark.parametrize("kind", ["new", "modified"])
+def test_change_list_bad_parameters_are_400(changes, kind: str, query: str) -> None:  # type: ignore[no-untyped-def]
+    problem = get(changes, f"/rest/v1/changes/{kind}?{query}", 400)
+    assert problem["where"] == query.split("=")[0]
+
+
+def test_change_list_of_an_unknown_vocabulary_is_404(changes) -> None:  # type: ignore[no-untyped-def]
+    assert "nosuch" in get(changes, "/rest/v1/nosuch/new", 404)["detail"]
+    get(changes, "/rest/v1/nosuch/modified", 404)
+    get(changes, "/rest/v1/nosuch/types", 404)
+
+
+def test_types_of_a_vocabulary_and_of_all(changes) -> None:  # type: ignore[no-untyped-def]
+    body = get(changes, "/rest/v1/changes/types")
+    assert body["uri"] == "" and body["@context"]["types"] == "onki:hasType"
+    assert body["@context"]["superclass"] == {"@id": "rdfs:subClassOf", "@type": "@id"}
+    # skos:Concept first; a subclass only when used (ex:Unused is not)
+    assert body["types"] == [
+        {"uri": SKOS_NS + "Concept", "label": "Concept"},
+        {"uri": ISOTHES_NS + "ConceptGroup", "label": "Concept group"},
+        {"uri": CH + "Place", "label": "Place", "superclass": SKOS_NS + "Concept"},
+    ]
+    fi = {t["uri"]: t["label"] for t in get(changes, "/rest/v1/types?lang=fi")["types"]}
+    assert fi == {SKOS_NS + "Concept": "Käsite", ISOTHES_NS + "ConceptGroup": "Käsiteryhmä",
+                  CH + "Place": "Paikka"}  # fmt: skip
+    # the mini vocabulary uses skos:Concept only
+    assert [t["uri"] for t in get(changes, "/rest/v1/mini/types?lang=de")["types"]] == [
+        SKOS_NS + "Concept"
+    ]
+    get(changes, "/rest/v1/types?lang=e%20n", 400)
+
+
+def test_types_and_changes_do_not_query_per_request(
+    changes, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    from glossary.store import Store
+
+    for path in ("/rest/v1/types", "/rest/v1/changes/types", "/rest/v1/changes/new",
+                 "/rest/v1/changes/modified"):  # fmt: skip
+        get(changes, path)
+
+    def no_select(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError("a change-list or types request ran a SPARQL query")
+
+    monkeypatch.setattr(Store, "select", no_select)
+    assert len(get(changes, "/rest/v1/changes/new?lang=de&offset=1&limit=2")["changeList"]) == 2
+    assert get(changes, "/rest/v1/changes/modified?lang=fi")["changeList"]
+    assert get(changes, "/rest/v1/types?lang=fi")["types"]
+
+
+def test_lists_are_computed_again_for_a_new_store_version(changes_store) -> None:  # type: ignore[no-untyped-def]
+    from glossary.concepts import Catalog
+    from glossary.skosmos import SkosmosLists
+    from glossary.store import Store
+
+    with Store.open(changes_store, read_only=True, check_interval=0) as store:
+        ran: list[str] = []
+
+        class Counting:
+            def vocabularies(self) -> Any:
+                return store.vocabularies()
+
+            def select(self, query: str, **bindings: Any) -> Any:
+                ran.append(query.split(":", 1)[0])
+                return store.select(query, **bindings)
+
+            def construct(self, query: str, **bindings: Any) -> Any:
+                return store.construct(query, **bindings)
+
+        cat = Catalog(Counting())
+        lists = SkosmosLists(cat)
+        first = lists.changes("changes", "modified", "en")
+        assert len(ran) == 1  # one query per vocabulary and date property
+        assert lists.changes("changes", "modified", "de") and len(ran) == 1
+        lists.changes("changes", "new", "en")
+        assert len(ran) == 2  # dct:created; dct:modified (deprecations) is cached
+        version = ("changes", "a later load", "")
+        cat.version = lambda: (version,)  # type: ignore[method-assign]
+        assert [c.uri for c in lists.changes("changes", "modified", "en")] == [c.uri for c in first]
+        assert len(ran) == 3  # a new store version: computed again
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("2022-03-08T14:42:21+00:00", "2022-03-08T14:42:21+0000"),
+        ("2020-12-16T20:23:33.446000+00:00", "2020-12-16T20:23:33+0000"),
+        ("2024-05-02T10:00:00Z", "2024-05-02T10:00:00+0000"),
+        ("2012-07-20", "2012-07-20T00:00:00+0000"),
+        ("2012-07-20+02:00", "2012-07-20T00:00:00+0200"),
+        ("2012-07-20T08:00:00", "2012-07-20T08:00:00+0000"),
+        (" 2019-10-11 ", "2019-10-11T00:00:00+0000"),
+        ("1986-21-00", None),
+        ("2012", None),
+        ("18-12-2020", None),
+        ("yesterday", None),
+    ],
+)
+def test_change_dates(text: str, expected: str | None) -> None:
+    from glossary.skosmos import format_date, parse_date
+
+    parsed = parse_date(text)
+    assert (format_date(parsed) if parsed is not None else None) == expected
+
+
+@pytest.mark.slow
+def test_change_lists_and_types_of_real_thesauri(vocabularies, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """UNESCO (4,482 concepts, every one with dct:modified, 159 with dct:created, five
+    languages, 95 collections) and UAT (deprecated concepts dated by dct:modified),
+    loaded whole: the lists against the store's own counts."""
+    import pyoxigraph
+
+    from glossary.store import Store, graph_iri
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("GLOSSARY_EMBEDDING_MODEL", "hash")
+        with Store.open(tmp_path, read_only=False) as store:
+            for vid, name in (("unesco", "unesco-thesaurus"), ("uat", "uat")):
+                store.load([vocabularies / f"{name}.ttl.gz"], vocab_id=vid, allow_invalid=True)
+    client = make_app(tmp_path).test_client()
+
+    def count(vid: str, pattern: str) -> int:
+        with Store.open(tmp_path, read_only=True, check_interval=0) as store:
+            rows = store.select(
+                "PREFIX skos: <http://www.w3.org/2004/02/skos/core#> "
+                "PREFIX dct: <http://purl.org/dc/terms/> "
+                "PREFIX owl: <http://www.w3.org/2002/07/owl#> "
+                f"SELECT (COUNT(DISTINCT ?c) AS ?n) WHERE {{ {pattern} }}",
+                graphs=[graph_iri(vid)],
+            )
+        value = rows[0]["n"]
+        assert isinstance(value, pyoxigraph.Literal)
+        return int(value.value)
+
+    def whole(path: str) -> list[dict[str, Any]]:
+        out: list[dict[str, Any]] = []
+        while True:
+            page = get(client, f"{path}&offset={len(out)}&limit=1000")["changeList"]
+            out += page
+            if len(page) < 1000:
+                return out
+
+    modified = whole("/rest/v1/unesco/modified?lang=fr")
+    assert len(modified) == count("unesco", "?c a skos:Concept ; dct:modified ?d") == 4482
+    dates = [c["date"] for c in modified]
+    assert dates == sorted(dates, reverse=True)  # all +0000: the text sorts as the time
+    assert all(c["prefLabel"] and not c["deprecated"] for c in modified)
+    new = whole("/rest/v1/unesco/new?lang=en")
+    assert len(new) == count("unesco", "?c a skos:Concept ; dct:created ?d") == 159
+    assert len(get(client, "/rest/v1/unesco/new")["changeList"]) == 159  # default 200
+    types = {t["uri"]: t for t in get(client, "/rest/v1/unesco/types?lang=fr")["types"]}
+    assert {SKOS_NS + "Concept", SKOS_NS + "Collection"} <= set(types)
+    assert types[SKOS_NS + "Collection"]["label"] == "Collection"
+    uat = whole("/rest/v1/uat/modified?lang=en")
+    gone = [c for c in uat if c["deprecated"]]
+    assert len(gone) == count("uat", "?c a skos:Concept ; owl:deprecated true ; dct:modified ?d")
+    assert len(gone) > 50
+    assert len(uat) == count("uat", "?c a skos:Concept ; dct:modified ?d")
+    # the global types merge both vocabularies
+    assert SKOS_NS + "Collection" in {t["uri"] for t in get(client, "/rest/v1/types")["types"]}
