@@ -745,3 +745,33 @@ def test_change_lists_and_types_of_real_thesauri(vocabularies, tmp_path) -> None
     assert len(uat) == count("uat", "?c a skos:Concept ; dct:modified ?d")
     # the global types merge both vocabularies
     assert SKOS_NS + "Collection" in {t["uri"] for t in get(client, "/rest/v1/types")["types"]}
+
+
+def test_types_and_changes_answer_the_same_from_a_remote_store(changes_store, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Remote mode (GLOSSARY_SPARQL_ENDPOINT): a real Oxigraph server holding the same
+    vocabularies (``glossary export``, one named graph each) answers the new endpoints
+    exactly as the embedded store does."""
+    from test_remote_mode import exported_to_oxigraph
+
+    from service import create_app, remote_indexer
+
+    paths = ["/rest/v1/types?lang=fi", "/rest/v1/changes/types", "/rest/v1/mini/types",
+             "/rest/v1/changes/new", "/rest/v1/changes/modified?lang=de&offset=1&limit=2",
+             "/rest/v1/mini/new"]  # fmt: skip
+    local = make_app(changes_store).test_client()
+    with (
+        pytest.MonkeyPatch.context() as mp,
+        exported_to_oxigraph(changes_store, ("changes", "mini"), tmp_path) as url,
+    ):
+        mp.setenv("GLOSSARY_EMBEDDING_MODEL", "hash")
+        there = create_app({"TESTING": True, "GLOSSARY_STORE": str(tmp_path / "none"),
+                            "GLOSSARY_SPARQL_ENDPOINT": url,
+                            "GLOSSARY_WARM_CACHES": False})  # fmt: skip
+        try:
+            for path in paths:
+                assert get(there.test_client(), path) == get(local, path), path
+            assert get(there.test_client(), "/rest/v1/changes/new")["changeList"]
+        finally:
+            indexer = remote_indexer(there)
+            if indexer is not None:
+                indexer.stop()
