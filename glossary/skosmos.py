@@ -246,7 +246,9 @@ class SkosmosLists:
     ``/modified``, computed with the named queries ``vocab_types`` and
     ``vocab_changes`` once per store version (the key of
     :meth:`glossary.concepts.Catalog.version`), then sorted once per display language
-    and answered from memory, page by page.
+    and answered from memory, page by page. Sorted lists are kept for the languages
+    a vocabulary has (any other sorts as its default language), at most
+    ``max_entries`` of them, least recently used dropped first.
 
     ``catalog`` is a :class:`glossary.concepts.Catalog` (its ``src``, ``version()``,
     ``vocabulary()``, ``vocabularies()`` and ``default_lang()`` are used)."""
@@ -278,8 +280,11 @@ class SkosmosLists:
                     del self._cache[old]
                 self._cache[full] = value
                 self._key_locks.pop(full, None)
-                while len(self._cache) > self._max:
-                    self._cache.popitem(last=False)
+                # Past the bound, the least recently used sorted lists go; the query
+                # results of this version stay (one per vocabulary and list).
+                sorted_lists = [k for k in self._cache if k[1] == "changes"]
+                while len(self._cache) > self._max and sorted_lists:
+                    del self._cache[sorted_lists.pop(0)]
         return value
 
     # types
@@ -373,7 +378,10 @@ class SkosmosLists:
             raise ValueError(f"unknown change list {kind!r}")
         vocab = self.catalog.vocabulary(vocab_id)
         fallback = self.catalog.default_lang(vocab)
-        lang = lang or fallback
+        has = [t.lower() for t in getattr(vocab, "languages", None) or []]
+        if not lang or not any(t == lang.lower() or t.startswith(lang.lower() + "-")
+                               for t in has):  # fmt: skip
+            lang = fallback  # no label in lang: sorted as in the vocabulary's language
 
         def compute() -> list[Change]:
             modified = self._dated(vocab_id, CHANGE_PROPS["modified"])

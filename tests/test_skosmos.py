@@ -655,12 +655,17 @@ def test_lists_are_computed_again_for_a_new_store_version(changes_store) -> None
                 return store.construct(query, **bindings)
 
         cat = Catalog(Counting())
-        lists = SkosmosLists(cat)
+        lists = SkosmosLists(cat, max_entries=3)
         first = lists.changes("changes", "modified", "en")
         assert len(ran) == 1  # one query per vocabulary and date property
         assert lists.changes("changes", "modified", "de") and len(ran) == 1
         lists.changes("changes", "new", "en")
         assert len(ran) == 2  # dct:created; dct:modified (deprecations) is cached
+        # many languages (sorted lists evicted past the bound): never a query again
+        for lang in ("fi", "de", "xx", "yy-ZZ", "en", "fr"):
+            for kind in ("new", "modified"):
+                assert len(lists.changes("changes", kind, lang)) == {"new": 7, "modified": 4}[kind]
+        assert len(ran) == 2
         version = ("changes", "a later load", "")
         cat.version = lambda: (version,)  # type: ignore[method-assign]
         assert [c.uri for c in lists.changes("changes", "modified", "en")] == [c.uri for c in first]
