@@ -688,28 +688,35 @@ class IndexPage:
     limit: int
 
 
-class Catalog:
-    """Vocabulary-wide views over a :class:`Source`, cached per store version (the
-    vocabularies' ids and load times): whole-vocabulary queries run once per version,
-    then every request is answered from memory and paged."""
+class VersionedCache:
+    """Values computed once per store version.
 
-    def __init__(self, src: Source, max_entries: int = 256) -> None:
-        self.src = src
+    ``get(key, compute)`` answers the value of ``key`` in the current ``version()``,
+    running ``compute`` once (a second caller of the same key waits for the first).
+    Values of older versions are dropped when a new one is stored; past
+    ``max_entries``, the least recently used keys for which ``evictable(key)`` holds
+    go first (the others stay: e.g. query results that other entries are sorted
+    from)."""
+
+    def __init__(
+        self, version: Callable[[], Any], max_entries: int,
+        evictable: Callable[[tuple[Any, ...]], bool] = lambda key: True,
+    ) -> None:  # fmt: skip
+        self.version = version
+        self._max = max_entries
+        self._evictable = evictable
         self._cache: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
         self._lock = threading.Lock()
         self._key_locks: dict[tuple[Any, ...], threading.Lock] = {}
-        self._max = max_entries
 
-    def version(self) -> tuple[tuple[str, str, str], ...]:
-        return tuple(
-            (v.id, str(v.loaded_at), str(getattr(v, "content_hash", "")))
-            for v in self.src.vocabularies()
-        )
+    def held(self) -> list[tuple[Any, ...]]:
+        """The keys held (of any version), least recently used first."""
+        with self._lock:
+            return [k[1:] for k in self._cache]
 
-    def _cached(self, key: tuple[Any, ...], compute: Callable[[], Any]) -> Any:
-        """The value for ``key`` in this store version, computed once: a second caller
-        (a request while the warm-up computes the same list) waits for the first."""
-        full = (self.version(), *key)
+    def get(self, key: tuple[Any, ...], compute: Callable[[], Any]) -> Any:
+        version = self.version()
+        full = (version, *key)
         with self._lock:
             if full in self._cache:
                 self._cache.move_to_end(full)
@@ -721,11 +728,35 @@ class Catalog:
                     return self._cache[full]
             value = compute()
             with self._lock:
+                for old in [k for k in self._cache if k[0] != version]:
+                    del self._cache[old]
                 self._cache[full] = value
                 self._key_locks.pop(full, None)
-                while len(self._cache) > self._max:
-                    self._cache.popitem(last=False)
+                evictable = [k for k in self._cache if self._evictable(k[1:])]
+                while len(self._cache) > self._max and evictable:
+                    del self._cache[evictable.pop(0)]
         return value
+
+
+class Catalog:
+    """Vocabulary-wide views over a :class:`Source`, cached per store version (the
+    vocabularies' ids and load times): whole-vocabulary queries run once per version,
+    then every request is answered from memory and paged."""
+
+    def __init__(self, src: Source, max_entries: int = 256) -> None:
+        self.src = src
+        self._values = VersionedCache(lambda: self.version(), max_entries)
+
+    def version(self) -> tuple[tuple[str, str, str], ...]:
+        return tuple(
+            (v.id, str(v.loaded_at), str(getattr(v, "content_hash", "")))
+            for v in self.src.vocabularies()
+        )
+
+    def _cached(self, key: tuple[Any, ...], compute: Callable[[], Any]) -> Any:
+        """The value for ``key`` in this store version, computed once: a second caller
+        (a request while the warm-up computes the same list) waits for the first."""
+        return self._values.get(key, compute)
 
     def warm(self) -> None:
         """Compute the whole-vocabulary lists of every vocabulary in its main language

@@ -7,8 +7,6 @@ docs/skosmos.md lists the endpoints and where they differ from Skosmos.
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -254,38 +252,18 @@ class SkosmosLists:
     ``vocabulary()``, ``vocabularies()`` and ``default_lang()`` are used)."""
 
     def __init__(self, catalog: Any, max_entries: int = 128) -> None:
+        from glossary.concepts import VersionedCache
+
         self.catalog = catalog
-        self._cache: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
-        self._lock = threading.Lock()
-        self._key_locks: dict[tuple[Any, ...], threading.Lock] = {}
-        self._max = max_entries
+        # Past the bound, the least recently used sorted lists go; the query results
+        # of this version stay (one per vocabulary and list).
+        self._values = VersionedCache(lambda: catalog.version(), max_entries,
+                                      evictable=lambda key: key[0] == "changes")  # fmt: skip
 
     def _cached(self, key: tuple[Any, ...], compute: Callable[[], Any]) -> Any:
         """The value of ``key`` in this store version, computed once (a second caller
         waits for the first); entries of older versions are dropped."""
-        version = self.catalog.version()
-        full = (version, *key)
-        with self._lock:
-            if full in self._cache:
-                self._cache.move_to_end(full)
-                return self._cache[full]
-            key_lock = self._key_locks.setdefault(full, threading.Lock())
-        with key_lock:
-            with self._lock:
-                if full in self._cache:
-                    return self._cache[full]
-            value = compute()
-            with self._lock:
-                for old in [k for k in self._cache if k[0] != version]:
-                    del self._cache[old]
-                self._cache[full] = value
-                self._key_locks.pop(full, None)
-                # Past the bound, the least recently used sorted lists go; the query
-                # results of this version stay (one per vocabulary and list).
-                sorted_lists = [k for k in self._cache if k[1] == "changes"]
-                while len(self._cache) > self._max and sorted_lists:
-                    del self._cache[sorted_lists.pop(0)]
-        return value
+        return self._values.get(key, compute)
 
     # types
     def types(self, vocab_id: str | None = None) -> list[ConceptType]:

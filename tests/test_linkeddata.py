@@ -323,7 +323,7 @@ def test_service_warms_in_the_background(tmp_path_factory):  # type: ignore[no-u
         assert time.monotonic() < deadline
         time.sleep(0.05)
     cat = app.extensions["glossary"]["catalog"]
-    assert any(key[1] == "top" for key in cat._cache)
+    assert any(key[0] == "top" for key in cat._values.held())
 
 
 def _load_real(tmp_path_factory, vocabularies, name: str, vocab_id: str):  # type: ignore[no-untyped-def]
