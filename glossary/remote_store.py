@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import itertools
 import json
 import logging
 import os
@@ -248,12 +249,19 @@ def bind_values(query: str, bindings: dict[str, Any]) -> str:
     out = query
     for point in sorted(per_point, reverse=True):
         names = per_point[point]
+        rows = itertools.product(*(_values_of(bindings[n]) for n in names))
         block = (
-            " VALUES (" + " ".join("?" + n for n in names) + ") { ("
-            + " ".join(sparql_term(bindings[n]) for n in names) + ") }"
+            " VALUES (" + " ".join("?" + n for n in names) + ") { "
+            + " ".join("(" + " ".join(sparql_term(t) for t in row) + ")" for row in rows)
+            + " }"
         )  # fmt: skip
         out = out[:point] + block + out[point:]
     return out
+
+
+def _values_of(value: Any) -> list[Any]:
+    """A binding's terms: a list or tuple of terms (one ``VALUES`` row each), or one."""
+    return list(value) if isinstance(value, list | tuple) else [value]
 
 
 # --------------------------------------------------------------------------- the store
@@ -488,6 +496,22 @@ class RemoteStore:
             return []
         names = [v.value for v in solutions.variables]
         return [{n: s[n] for n in names if s[n] is not None} for s in solutions]
+
+    def select_each(
+        self, query: str, name: str, values: Sequence[Any], *,
+        graphs: Sequence[str] | None = None, **bindings: Any,
+    ) -> list[dict[str, Any]]:  # fmt: skip
+        """:meth:`select` for each value of ``name``, in ONE request: a ``VALUES``
+        block with a row per value (what one substitution per value means, joined).
+        Rows come grouped in the order of ``values``, as the embedded store gives them."""
+        import pyoxigraph
+
+        values = [v for v in values if not isinstance(v, pyoxigraph.BlankNode)]
+        if not values:
+            return []
+        rows = self.select(query, graphs=graphs, **{**bindings, name: list(values)})
+        order = {str(v): i for i, v in enumerate(values)}
+        return sorted(rows, key=lambda r: order.get(str(r.get(name)), len(order)))
 
     def construct(
         self, query: str, *, graphs: Sequence[str] | None = None, **bindings: Any

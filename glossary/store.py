@@ -473,6 +473,19 @@ class Store:
         names = [v.value for v in solutions.variables]
         return [{n: s[n] for n in names if s[n] is not None} for s in solutions]
 
+    def select_each(
+        self, query: str, name: str, values: Sequence[Any], *,
+        graphs: Sequence[str] | None = None, **bindings: Any,
+    ) -> list[dict[str, Any]]:  # fmt: skip
+        """:meth:`select` once for each value of the variable ``name`` (which the query
+        projects, so each row says which value it answers), rows concatenated in the
+        order of ``values``. In process each is its own query; a remote store answers
+        all in one (:meth:`glossary.remote_store.RemoteStore.select_each`)."""
+        rows: list[dict[str, Any]] = []
+        for value in values:
+            rows += self.select(query, graphs=graphs, **{**bindings, name: value})
+        return rows
+
     def construct(
         self, query: str, *, graphs: Sequence[str] | None = None, **bindings: Any
     ) -> list[pyoxigraph.Triple]:

@@ -313,6 +313,65 @@ def test_values_go_where_substitutions_act() -> None:
     assert bind_values(q, {"x": ox.Literal("v")}).count("VALUES") == 1
 
 
+def test_several_values_of_one_variable_are_rows_of_one_values_block() -> None:
+    q = "SELECT ?uri ?p WHERE { ?uri ?p ?o }"
+    a, b = ox.NamedNode("http://e/a"), ox.NamedNode("http://e/b")
+    assert "VALUES (?uri) { (<http://e/a>) (<http://e/b>) }" in bind_values(q, {"uri": [a, b]})
+
+
+def test_select_each_is_one_request_with_the_embedded_answer(
+    embedded: Store, remote: RemoteStore
+) -> None:
+    from glossary.queries import named_query
+
+    nodes = [ox.NamedNode(BASE + name) for name in ("content-pillar", "community-led")]
+    nodes += _concepts(embedded, SMALL, limit=6)
+    query = named_query("concept_parents")
+    want = embedded.select_each(query, "uri", nodes)
+    remote.refresh(force=True)
+    sent = remote.queries
+    got = remote.select_each(query, "uri", nodes)
+    assert remote.queries == sent + 1
+    assert _rows(got) == _rows(want) and want
+    # grouped in the order of the values, as the embedded store gives them
+    assert [r["uri"].value for r in got] == [r["uri"].value for r in want]
+    assert remote.select_each(query, "uri", []) == []
+
+
+def test_breadcrumbs_cost_one_remote_request_per_level(
+    embedded: Store, remote: RemoteStore
+) -> None:
+    from glossary.concepts import broader_paths
+
+    calls: list[int] = []
+
+    class Levels:
+        def vocabularies(self) -> Any:
+            return embedded.vocabularies()
+
+        def select(self, query: str, **bindings: Any) -> Any:
+            return embedded.select(query, **bindings)
+
+        def select_each(self, query: str, name: str, values: Any, **bindings: Any) -> Any:
+            calls.append(len(values))
+            return embedded.select_each(query, name, values, **bindings)
+
+        def construct(self, query: str, **bindings: Any) -> Any:
+            return embedded.construct(query, **bindings)
+
+    def depth(concept: Any) -> int:
+        paths = broader_paths(embedded, concept.value, "en")
+        return max((len(p) for p in paths), default=0)
+
+    deepest = max(_concepts(embedded, SMALL, limit=40), key=depth)
+    want = broader_paths(Levels(), deepest.value, "en")
+    assert len(calls) >= 3, "the fixture should have a concept two levels down"
+    remote.refresh(force=True)
+    sent = remote.queries
+    assert broader_paths(remote, deepest.value, "en") == want
+    assert remote.queries - sent == len(calls)  # one per level, not one per ancestor
+
+
 def test_what_cannot_be_bound_is_refused() -> None:
     with pytest.raises(StoreError, match="assigns it itself"):
         bind_values("SELECT ?x WHERE { BIND(1 AS ?x) }", {"x": ox.Literal("1")})
