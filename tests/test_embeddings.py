@@ -51,3 +51,13 @@ def test_real_model_offline_meaningful_and_batch_consistent() -> None:
     # Sorting by length and chunking for batches must not mix up the rows.
     for i, text in enumerate(texts):
         assert np.allclose(enc.encode([text])[0], batch[i], atol=1e-4)
+
+
+@pytest.mark.slow
+def test_loading_the_real_model_draws_no_progress_bar(capfd: pytest.CaptureFixture[str]) -> None:
+    from glossary.search.embeddings import SentenceTransformerEncoder
+
+    capfd.readouterr()
+    SentenceTransformerEncoder(DEFAULT_MODEL).encode(["hello"])  # a fresh load
+    err = capfd.readouterr().err
+    assert "Loading weights" not in err and "it/s" not in err, err[:300]

@@ -118,7 +118,11 @@ class SentenceTransformerEncoder:
                 os.environ.setdefault("HF_HUB_OFFLINE", "1")
                 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
                 from sentence_transformers import SentenceTransformer
+                from transformers.utils import logging as transformers_logging
 
+                # transformers draws a "Loading weights" bar on stderr at every load:
+                # noise in `glossary serve` logs and CLI output (ours say what is done).
+                transformers_logging.disable_progress_bar()
                 try:
                     self._model = SentenceTransformer(
                         self._location, device="cpu", local_files_only=True
