@@ -31,14 +31,26 @@ def open_cors(bp: Blueprint, *, expose: str = "Link, Content-Location, Vary") ->
     """Every answer of ``bp`` is readable from any web page (the data is public), errors
     and preflights included: browsers' autocomplete widgets, OpenRefine, Cocoda."""
 
-    @bp.after_request
-    def _cors(resp: Response) -> Response:
+    def headers(resp: Response) -> Response:
         resp.headers.setdefault("Access-Control-Allow-Origin", "*")
         resp.headers.setdefault("Access-Control-Allow-Methods", "GET, POST, OPTIONS")
         resp.headers.setdefault("Access-Control-Allow-Headers", "Content-Type, Accept")
         resp.headers.setdefault("Access-Control-Expose-Headers", expose)
         resp.headers.setdefault("Access-Control-Max-Age", "86400")
         return resp
+
+    bp.after_request(headers)
+    if bp.url_prefix:
+        # What routing answers before any blueprint is chosen, under the prefix: the
+        # 308 to a path's trailing-slash form, a 404 (a browser follows the redirect
+        # only if it too carries the CORS headers).
+        prefix = bp.url_prefix.rstrip("/") + "/"
+
+        @bp.after_app_request
+        def _routing(resp: Response) -> Response:
+            if request.blueprint is None and (request.path + "/").startswith(prefix):
+                return headers(resp)
+            return resp
 
 
 def warm_enabled(app: Flask) -> bool:

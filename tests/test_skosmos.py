@@ -353,6 +353,15 @@ def test_alphabetical_index(ld) -> None:  # type: ignore[no-untyped-def]
     get(ld, "/rest/v1/nosuch/index/C", 404)
 
 
+def test_the_trailing_slash_redirect_is_readable_cross_origin(ld) -> None:  # type: ignore[no-untyped-def]
+    """Routing answers /rest/v1/ldtest with a 308 to /rest/v1/ldtest/ before any
+    blueprint runs; a browser follows it from another site only if it carries CORS."""
+    resp = ld.get("/rest/v1/ldtest")
+    assert resp.status_code == 308 and resp.headers["Location"].endswith("/rest/v1/ldtest/")
+    assert resp.headers["Access-Control-Allow-Origin"] == "*"
+    assert ld.get("/rest/v1/ldtest/").headers["Access-Control-Allow-Origin"] == "*"
+
+
 # --- RDF and entity --------------------------------------------------------------------
 
 
