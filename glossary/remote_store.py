@@ -56,6 +56,7 @@ from glossary.store import (
     Vocabulary,
     count_vocabulary,
     graph_iri,
+    solution_rows,
 )
 
 log = logging.getLogger(__name__)
@@ -492,10 +493,7 @@ class RemoteStore:
         graph is the union of the vocabularies, or ``graphs``. As
         :meth:`glossary.store.Store.select`."""
         solutions = self._run(query, graphs, bindings)
-        if solutions is None:
-            return []
-        names = [v.value for v in solutions.variables]
-        return [{n: s[n] for n in names if s[n] is not None} for s in solutions]
+        return [] if solutions is None else solution_rows(solutions)
 
     def select_each(
         self, query: str, name: str, values: Sequence[Any], *,

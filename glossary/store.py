@@ -469,9 +469,7 @@ class Store:
         pyoxigraph refuses a binding for a variable the query does not project, so a
         bound variable must appear in the SELECT clause (``SELECT ?x ...``).
         """
-        solutions = self._query(query, bindings, graphs)
-        names = [v.value for v in solutions.variables]
-        return [{n: s[n] for n in names if s[n] is not None} for s in solutions]
+        return solution_rows(self._query(query, bindings, graphs))
 
     def select_each(
         self, query: str, name: str, values: Sequence[Any], *,
@@ -838,6 +836,12 @@ def _index_builder() -> Callable[..., None] | None:
     if build is None:
         log.info("glossary.search has no build_indexes: no search indexes built")
     return build
+
+
+def solution_rows(solutions: Any) -> list[dict[str, Any]]:
+    """pyoxigraph ``QuerySolutions`` as rows: variable name -> term, unbound left out."""
+    names = [v.value for v in solutions.variables]
+    return [{n: s[n] for n in names if s[n] is not None} for s in solutions]
 
 
 #: The graph where an export states each vocabulary's version, for a remote store
