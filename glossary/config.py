@@ -93,6 +93,9 @@ SETTINGS: tuple[Setting, ...] = (
             "a store of at most this many triples is queried from memory (0: on disk)"),
     Setting("embedding model", "GLOSSARY_EMBEDDING_MODEL", "all-MiniLM-L6-v2 (bundled)",
             "a local sentence-transformers model path; `hash` is a test-only stand-in"),
+    Setting("embedding tuning", "GLOSSARY_EMBEDDING_TUNING", "wordnet",
+            "the default model with its shipped WordNet tuning (a weight delta); "
+            "`off` for the plain model"),
     Setting("HNSW threshold", "GLOSSARY_HNSW_THRESHOLD", "15000",
             "vectors above which a vocabulary's FAISS index is HNSW instead of exact"),
     Setting("HNSW efSearch", "GLOSSARY_HNSW_EF_SEARCH", "256", "HNSW search breadth"),

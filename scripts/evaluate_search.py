@@ -30,6 +30,10 @@ set); UNESCO is the test set, and its figures are reported for the parameters ch
 on STW (all rows are printed). The last lines give the production hybrid (what
 ``/api/related?q=`` runs) against the goal.
 
+The model is the configured one: all-MiniLM-L6-v2 with its shipped WordNet tuning
+(glossary/search/tuning.py) unless ``GLOSSARY_EMBEDDING_TUNING=off`` (the plain model)
+or ``--model``; the first line names it.
+
     .venv/bin/python scripts/evaluate_search.py [--max-queries 1500] [--schemes pref,multi]
         [--alphas 0,0.1] [--rhos 0,0.06] [--ngram-betas 0.05,0.1] [--adapter W.npy]
 """

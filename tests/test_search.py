@@ -406,8 +406,18 @@ def test_hnsw_above_threshold_agrees_with_flat(tmp_path: Path) -> None:
     assert second != first and second.stat().st_ino == first.stat().st_ino
 
 
-def test_other_model_vocabularies_are_not_mixed(index_dir: Path) -> None:
-    idx = SearchIndex.open(index_dir, encoder=HashEncoder(dim=64))  # another model id
+def test_other_model_vocabularies_are_not_mixed(
+    index_dir: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    assert SearchIndex.open(index_dir, encoder=HashEncoder()).stale == []
+    with caplog.at_level("WARNING", logger="glossary.search.index"):
+        idx = SearchIndex.open(index_dir, encoder=HashEncoder(dim=64))  # another model id
+        SearchIndex.open(index_dir, encoder=HashEncoder(dim=64))  # said once
+    assert idx.stale == sorted(idx.vocabs) and idx.stale
+    said = [r.getMessage() for r in caplog.records]
+    assert len(said) == len(idx.stale), said
+    assert "indexed with the model hash-256, not the configured hash-64" in said[0]
+    assert "glossary load FILE --replace" in said[0]
     # No vectors of this model: only exact label matches remain (no mixing of models).
     assert idx.related(q="economic policies") == []
     assert idx.related(q="economic policy")[0].score == 1.0

