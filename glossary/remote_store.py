@@ -736,7 +736,9 @@ class RemoteIndexer:
             except (OSError, ValueError):
                 previous = {}
             manifest = index_dir / "search" / f"{vocab_id}.json"
-            if previous.get("digest") == digest and manifest.is_file():
+            # Current: the same content, indexed with the configured model (after a
+            # model or tuning change the content is the same but the vectors are not).
+            if previous.get("digest") == digest and _indexed_with(manifest) == _model_id():
                 self.stats[vocab_id] = "current"
             else:
                 memory = pyoxigraph.Store()
@@ -753,6 +755,20 @@ class RemoteIndexer:
         self._built[vocab_id] = fingerprint
         with self._mutex:
             self._errors.pop(vocab_id, None)
+
+
+def _indexed_with(manifest: Path) -> str | None:
+    """The model a search index manifest says its vectors were made with, if readable."""
+    try:
+        return str(json.loads(manifest.read_text(encoding="utf-8"))["model"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def _model_id() -> str:
+    from glossary.search.embeddings import get_encoder
+
+    return get_encoder().model_id
 
 
 __all__ = [

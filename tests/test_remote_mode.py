@@ -10,6 +10,7 @@ query is then run both ways with the same bindings and must answer the same.
 from __future__ import annotations
 
 import contextlib
+import json
 import subprocess
 import sys
 import time
@@ -691,6 +692,17 @@ def test_a_restart_encodes_nothing(endpoint: str, hash_model: None, tmp_path: Pa
     assert all(isinstance(s, BuildStats) and s.encoded > 0 for s in first.stats.values())
     again = start()  # same remote content: the indexes are current, nothing rebuilt
     assert again.stats == {COMMUNITY: "current", SMALL: "current"}
+    # Indexes an older model made (an upgrade, another GLOSSARY_EMBEDDING_MODEL or
+    # GLOSSARY_EMBEDDING_TUNING): same content, but rebuilt with the configured model.
+    manifests = list((tmp_path / "remote").rglob("search/*.json"))
+    assert len(manifests) == 2
+    for manifest in manifests:
+        doc = json.loads(manifest.read_text(encoding="utf-8"))
+        manifest.write_text(json.dumps({**doc, "model": "an-older-model"}), encoding="utf-8")
+    upgraded = start()
+    assert all(isinstance(s, BuildStats) for s in upgraded.stats.values()), upgraded.stats
+    for manifest in manifests:
+        assert json.loads(manifest.read_text(encoding="utf-8"))["model"] == "hash-256"
     for marker in (tmp_path / "remote").rglob("indexed/*.json"):
         marker.unlink()
     rebuilt = start()  # rebuilt, but every text's vector comes from the cache
