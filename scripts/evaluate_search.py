@@ -65,6 +65,16 @@ from glossary.search.text import fold, lang_matches  # noqa: E402
 VOCABS = Path(os.environ.get("GLOSSARY_VOCABULARIES", ROOT.parent / "shared" / "vocabularies"))
 SKOS = "http://www.w3.org/2004/02/skos/core#"
 FILES = {"stw": "stw-9.16.ttl.gz", "unesco": "unesco-thesaurus.ttl.gz"}
+#: Vocabularies training may use (scripts/train_query_adapter.py,
+#: scripts/train_embedding_tuning.py): every file in ../shared/vocabularies with English
+#: synonyms, notes or hierarchy, except the two evaluated here (held out) and YSO (no
+#: altLabels, no hierarchy).
+TRAIN_FILES = [
+    "uat.ttl.gz", "physh.ttl.gz", "gemet-3.1-5lang.ttl.gz", "iptc-mediatopic-2017.ttl.gz",
+    "knot-technology-thesaurus.ttl.gz", "knot-taxonomy.ttl.gz", "write-thesaurus.ttl.gz",
+    "edition-types-vocabulary.ttl.gz", "moro-roles.ttl.gz", "moro-subjects.ttl.gz",
+    "moro-types.ttl.gz",
+]  # fmt: skip
 
 
 class CachingEncoder:

@@ -46,6 +46,9 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from evaluate_search import TRAIN_FILES, VOCABS  # noqa: E402
 
 from glossary.rdfio import read_quads  # noqa: E402
 from glossary.search.embeddings import DEFAULT_MODEL, _model_location  # noqa: E402
@@ -53,15 +56,6 @@ from glossary.search.expansion import default_wordnet_dir  # noqa: E402
 from glossary.search.records import ALT, HIDDEN, PREF, extract_records  # noqa: E402
 from glossary.search.text import lang_matches  # noqa: E402
 from glossary.search.tuning import DELTA_FILE  # noqa: E402
-
-VOCABS = Path(os.environ.get("GLOSSARY_VOCABULARIES", ROOT.parent / "shared" / "vocabularies"))
-#: every vocabulary with English synonyms or notes, except UNESCO and STW (held out)
-TRAIN_FILES = [
-    "uat.ttl.gz", "physh.ttl.gz", "gemet-3.1-5lang.ttl.gz", "iptc-mediatopic-2017.ttl.gz",
-    "knot-technology-thesaurus.ttl.gz", "knot-taxonomy.ttl.gz", "write-thesaurus.ttl.gz",
-    "edition-types-vocabulary.ttl.gz", "moro-roles.ttl.gz", "moro-subjects.ttl.gz",
-    "moro-types.ttl.gz",
-]  # fmt: skip
 
 
 def wordnet_synsets(wn_dir: Path, pos: str) -> list[tuple[list[str], str, list[str]]]:

@@ -58,14 +58,7 @@ from glossary.search.embeddings import Encoder, get_encoder  # noqa: E402
 from glossary.search.records import ALT, HIDDEN, PREF, extract_records  # noqa: E402
 from glossary.search.text import lang_matches  # noqa: E402
 
-#: Training vocabularies: every file in ../shared/vocabularies with English synonyms or
-#: hierarchy, except UNESCO and STW (held out) and YSO (no altLabels, no hierarchy).
-TRAIN_FILES = [
-    "uat.ttl.gz", "physh.ttl.gz", "gemet-3.1-5lang.ttl.gz", "iptc-mediatopic-2017.ttl.gz",
-    "knot-technology-thesaurus.ttl.gz", "knot-taxonomy.ttl.gz", "write-thesaurus.ttl.gz",
-    "edition-types-vocabulary.ttl.gz", "moro-roles.ttl.gz", "moro-subjects.ttl.gz",
-    "moro-types.ttl.gz",
-]  # fmt: skip
+TRAIN_FILES = ev.TRAIN_FILES
 HELD_OUT = ("unesco-thesaurus.ttl.gz", "stw-9.16.ttl.gz")
 
 
