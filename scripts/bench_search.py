@@ -44,6 +44,7 @@ from glossary.rdfio import read_quads  # noqa: E402
 from glossary.search import SearchIndex, build_indexes  # noqa: E402
 from glossary.search.compose import DEFAULT_SCHEME, concept_texts  # noqa: E402
 from glossary.search.embeddings import get_encoder  # noqa: E402
+from glossary.search.expansion import expander_for  # noqa: E402
 from glossary.search.records import extract_records  # noqa: E402
 from glossary.search.vectors import VECTORS_FILE, VectorIndex  # noqa: E402
 
@@ -117,7 +118,8 @@ def bench(name: str, n_queries: int, raw_sample: int) -> None:
     model = encoder._load() if hasattr(encoder, "_load") else None  # the raw peer
     store, graph = load(name)
     records = [r for r in extract_records(store, graph) if not r.deprecated and r.labels]
-    texts = [t for _, t in concept_texts(records, DEFAULT_SCHEME)]
+    wordnet = expander_for(encoder.model_id)  # what build_indexes uses
+    texts = [t for _, t in concept_texts(records, DEFAULT_SCHEME, wordnet=wordnet)]
     n_concepts = len(records)
     print(f"concepts {n_concepts:,}, labels {sum(len(r.labels) for r in records):,}, "
           f"embedded texts {len(texts):,} (scheme {DEFAULT_SCHEME})", flush=True)  # fmt: skip

@@ -132,6 +132,12 @@ def load_without_alt(name: str) -> tuple[object, str, list[tuple[str, str]]]:
     return store, graph, held
 
 
+def evaluation_sample(held: list[tuple[str, str]], n: int = 1500) -> list[tuple[str, str]]:
+    """The evaluated queries: ``n`` of the held-out (label, concept) pairs, seeded
+    (scripts/train_embedding_tuning.py keeps their concepts out of training)."""
+    return random.Random(42).sample(held, n) if len(held) > n else held
+
+
 def ranks_of(results: list[list[str]], gold: list[str]) -> list[int | None]:
     out: list[int | None] = []
     for res, g in zip(results, gold, strict=True):
@@ -249,7 +255,7 @@ def main() -> int:
     ap.add_argument("--alphas", default=f"{DEFAULT_ALPHA:g}",
                     help="weights of the token-overlap label score to try")  # fmt: skip
     ap.add_argument("--rhos", default=f"{DEFAULT_RHO:g}",
-                    help="penalties for labels the query subsumes to try")  # fmt: skip
+                    help="penalties for labels nesting with the query to try")  # fmt: skip
     ap.add_argument("--ngram-betas", default="",
                     help="weights of the char n-gram channel to try (empty: none)")  # fmt: skip
     ap.add_argument("--adapter", type=Path, default=None,
@@ -274,9 +280,7 @@ def main() -> int:
     for vocab in args.vocabs.split(","):
         store, graph, held = load_without_alt(vocab)
         total = len(held)
-        rng = random.Random(42)
-        if len(held) > args.max_queries:
-            held = rng.sample(held, args.max_queries)
+        held = evaluation_sample(held, args.max_queries)
         counts[vocab] = (len(held), total)
         queries = [t for t, _ in held]
         gold = [u for _, u in held]

@@ -48,13 +48,13 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from evaluate_search import TRAIN_FILES, VOCABS  # noqa: E402
+from evaluate_search import FILES, TRAIN_FILES, VOCABS, evaluation_sample, load_without_alt  # noqa: E402
 
 from glossary.rdfio import read_quads  # noqa: E402
 from glossary.search.embeddings import DEFAULT_MODEL, _model_location  # noqa: E402
 from glossary.search.expansion import default_wordnet_dir  # noqa: E402
 from glossary.search.records import ALT, HIDDEN, PREF, extract_records  # noqa: E402
-from glossary.search.text import lang_matches  # noqa: E402
+from glossary.search.text import fold, lang_matches  # noqa: E402
 from glossary.search.tuning import DELTA_FILE  # noqa: E402
 
 
@@ -94,7 +94,9 @@ def wordnet_examples(wn_dir: Path) -> list[str]:
     return list(dict.fromkeys(found))
 
 
-def thesaurus_pairs(path: Path) -> list[tuple[str, str]]:
+def thesaurus_pairs(path: Path, skip: frozenset[str] = frozenset()) -> list[tuple[str, str]]:
+    """(English alt- or hiddenLabel, prefLabel) and (prefLabel, note) pairs; ``skip``
+    holds concept URIs and folded labels to leave out."""
     import pyoxigraph as ox
 
     store = ox.Store()
@@ -103,11 +105,12 @@ def thesaurus_pairs(path: Path) -> list[tuple[str, str]]:
     pairs = []
     for r in extract_records(store, g.value):
         pref = [t for t, tag, kind in r.labels if kind == PREF and lang_matches(tag, "en")]
-        if r.deprecated or not pref:
+        if r.deprecated or not pref or r.uri in skip:
             continue
         for text, tag, kind in r.labels:
             same = text.lower() == pref[0].lower()
-            if kind in (ALT, HIDDEN) and lang_matches(tag, "en") and not same:
+            if kind in (ALT, HIDDEN) and lang_matches(tag, "en") and not same \
+                    and fold(text) not in skip:  # fmt: skip
                 pairs.append((text, pref[0]))
         for text, tag in r.notes:
             if (not tag or lang_matches(tag, "en")) and len(text) > 20:
@@ -199,6 +202,11 @@ def main() -> int:
     ap.add_argument("--rank", type=int, default=32)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--vocabularies", type=Path, default=VOCABS)
+    ap.add_argument("--thesaurus-repeats", type=int, default=1,
+                    help="how many times each thesaurus pair is seen")  # fmt: skip
+    ap.add_argument("--stw-split", action="store_true",
+                    help="also train on the STW concepts that scripts/evaluate_search.py "
+                    "does not query (their altLabels and notes); UNESCO stays unseen")  # fmt: skip
     args = ap.parse_args()
     wn_dir = default_wordnet_dir()
     if wn_dir is None:
@@ -210,8 +218,16 @@ def main() -> int:
         found = thesaurus_pairs(args.vocabularies / name)
         counts[name.split(".")[0]] = len(found)
         thesauri += found
+    if args.stw_split:  # the evaluated queries' concepts and texts stay out
+        _, _, held = load_without_alt("stw")
+        sample = evaluation_sample(held)
+        skip = frozenset({u for _, u in sample} | {fold(t) for t, _ in sample})
+        found = thesaurus_pairs(args.vocabularies / FILES["stw"], skip)
+        counts["stw-split"] = len(found)
+        thesauri += found
     wordnet = wordnet_pairs(wn_dir, rng)
     rng.shuffle(wordnet)
+    thesauri *= args.thesaurus_repeats
     pairs = wordnet[: max(0, args.pairs - len(thesauri))] + thesauri
     rng.shuffle(pairs)
     anchors = wordnet_examples(wn_dir)

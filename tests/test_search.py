@@ -423,3 +423,47 @@ def test_other_model_vocabularies_are_not_mixed(
     assert idx.related(q="economic policy")[0].score == 1.0
     assert idx.related(uri=E1 + "policy") == []
     assert idx.search("econ")  # label search does not depend on the model
+
+
+def test_related_penalises_labels_whose_words_nest_with_the_query(index: SearchIndex) -> None:
+    """rho is taken off a concept whose label has a strict subset ("Policy" for
+    "social policy reform") or a strict superset ("Social policy" for "social") of
+    the query's words, and off no other."""
+    for q, nested_uris in [("social policy reform", {E1 + "policy", E1 + "social"}),
+                           ("social", {E1 + "social"}),
+                           ("policy", {E1 + "econpol", E1 + "social"})]:  # fmt: skip
+        qvec = index.query_vectors([q])[0]
+        hits = index.related(q=q, k=20)
+        assert len(hits) > 3
+        for h in hits:
+            if h.score == 1.0:  # an exact label match, whatever its words
+                assert (q, h.uri) == ("policy", E1 + "policy")
+                continue
+            cos = index.cosine(qvec, index.concept_id(h.uri))
+            want = cos - index.rho if h.uri in nested_uris else cos
+            assert h.score == pytest.approx(min(0.99, max(0.0, want)), abs=1e-5), (q, h.uri)
+
+
+def test_concepts_get_their_wordnet_expansion_as_one_more_vector(tmp_path: Path) -> None:
+    from glossary.search.expansion import WordNet
+
+    wordnet = WordNet(Path(__file__).parent / "data" / "wordnet")
+    ttl = (
+        PREFIXES
+        + """
+ex:roma a skos:Concept ; skos:prefLabel "Gypsies"@en .
+ex:frost a skos:Concept ; skos:prefLabel "Frozen ground"@en .
+"""
+    )
+    store = make_store({"v1": ttl})
+    counts = {}
+    for name, wn in [("with", wordnet), ("without", None), ("auto", "auto")]:
+        build_all(store, ["v1"], tmp_path / name, wordnet=wn)
+        manifest = json.loads((search_dir(tmp_path / name) / "v1.json").read_text())
+        counts[name] = (manifest["stats"]["texts"], manifest["concept_expansion"])
+    # "Gypsies" is in WordNet: one more text; "Frozen ground" is not. The hash
+    # stand-in is not a model the expansion was measured with: "auto" is none.
+    assert counts == {"with": (3, True), "without": (2, False), "auto": (2, False)}
+    idx = SearchIndex.open(tmp_path / "with", encoder=HashEncoder(), wordnet=False)
+    assert idx.related(q="Roma, Romany: a member of a people who traditionally travel",
+                       k=1)[0].uri == E1 + "roma"  # fmt: skip

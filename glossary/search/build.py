@@ -25,7 +25,7 @@ import time
 import uuid
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
@@ -43,6 +43,9 @@ from glossary.search.vectors import (
     encode_cached,
     hnsw_threshold,
 )
+
+if TYPE_CHECKING:
+    from glossary.search.expansion import WordNet
 
 FORMAT = 1
 SUBDIR = "search"
@@ -105,11 +108,14 @@ def build_indexes(
     scheme: str = DEFAULT_SCHEME,
     hnsw_threshold: int | None = None,
     progress: bool = True,
+    wordnet: WordNet | Literal["auto"] | None = "auto",
 ) -> BuildStats:
     """(Re)build the label and embedding indexes of one vocabulary.
 
     ``ox`` is a ``pyoxigraph.Store`` holding the vocabulary in the named graph
     ``graph``. Vectors of texts embedded by the previous build (same model) are reused.
+    ``wordnet`` expands concepts for a ``+wordnet`` scheme (compose.py); ``"auto"``:
+    the one queries get with this encoder (expansion.expander_for).
     """
     start = time.perf_counter()
     check_vocab_id(vocab_id)
@@ -139,7 +145,11 @@ def build_indexes(
         (tmp / CONCEPTS_JSON).write_text(json.dumps(concepts_doc, ensure_ascii=False), "utf-8")
         write_label_files(records, tmp)
 
-        pairs = concept_texts(records, scheme)
+        if isinstance(wordnet, str):  # "auto"
+            from glossary.search.expansion import expander_for
+
+            wordnet = expander_for(encoder.model_id)
+        pairs = concept_texts(records, scheme, wordnet=wordnet)
         texts = [t for _, t in pairs]
         previous = read_manifest(index_dir, vocab_id)
         prev_dir = None
@@ -169,6 +179,7 @@ def build_indexes(
                        encode_seconds=round(encode_seconds, 3))  # fmt: skip
     manifest = {"format": FORMAT, "vocab": vocab_id, "graph": graph, "dir": final.name,
                 "model": encoder.model_id, "scheme": scheme, "dim": int(vectors.shape[1]),
+                "concept_expansion": wordnet is not None,
                 "built": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
                 "stats": asdict(stats)}  # fmt: skip
     _write_json_atomic(base / f"{vocab_id}.json", manifest)

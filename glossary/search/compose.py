@@ -7,14 +7,24 @@ docs/search.md for the table); :data:`DEFAULT_SCHEME` is the winner.
 Texts are taken in the embedding language (English: the default model is an
 English model): labels tagged ``en`` or ``en-*``, else untagged ones, else the
 concept's labels in its first language, so no concept goes without a vector.
+
+A scheme ending in ``+wordnet`` adds one text to each concept whose prefLabel
+WordNet holds: the same expansion a query gets (expansion.py), "Permafrost:
+ground that is permanently frozen". It needs a :class:`WordNet`; without one (no
+data, another model, ``GLOSSARY_QUERY_EXPANSION=off``) the scheme's texts are the
+base scheme's.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
 from glossary.search.records import ALT, PREF, ConceptRecord
 from glossary.search.text import lang_matches
+
+if TYPE_CHECKING:
+    from glossary.search.expansion import WordNet
 
 NOTE_CHARS = 240
 #: At most this many notes (definitions first, then scope notes) get their own vector.
@@ -122,17 +132,42 @@ SCHEMES: dict[str, Callable[[Composer, ConceptRecord], list[str]]] = {
 }
 for _name, _fn in list(SCHEMES.items()):
     SCHEMES[_name + "+labels"] = _s_all_labels(_fn)
+#: The suffix of the schemes that add each concept's WordNet expansion.
+WORDNET_SUFFIX = "+wordnet"
+for _name in list(SCHEMES):
+    SCHEMES[_name + WORDNET_SUFFIX] = SCHEMES[_name]  # the expansion: concept_texts
 
-DEFAULT_SCHEME = "multi+notes+labels"
+DEFAULT_SCHEME = "multi+notes+labels+wordnet"
 
 
 def concept_texts(
-    records: Sequence[ConceptRecord], scheme: str = DEFAULT_SCHEME, lang: str = "en"
+    records: Sequence[ConceptRecord],
+    scheme: str = DEFAULT_SCHEME,
+    lang: str = "en",
+    wordnet: WordNet | None = None,
 ) -> list[tuple[int, str]]:
-    """``(record number, text)`` for every text of every record, in record order."""
+    """``(record number, text)`` for every text of every record, in record order.
+
+    >>> from glossary.search.records import ConceptRecord
+    >>> rec = ConceptRecord("http://example.org/mice", [("Mice", "en", PREF)], [], [], False)
+    >>> concept_texts([rec], "pref+wordnet")
+    [(0, 'Mice')]
+    >>> from pathlib import Path
+    >>> from glossary.search.expansion import WordNet
+    >>> wn = WordNet(Path(__file__).parents[2] / "tests" / "data" / "wordnet")
+    >>> concept_texts([rec], "pref+wordnet", wordnet=wn)
+    [(0, 'Mice'), (0, 'Mice: a small rodent with a long tail')]
+    """
     fn = SCHEMES[scheme]
+    expand = wordnet if scheme.endswith(WORDNET_SUFFIX) else None
     composer = Composer(records, lang)
     out: list[tuple[int, str]] = []
     for n, rec in enumerate(records):
-        out.extend((n, text) for text in fn(composer, rec))
+        texts = fn(composer, rec)
+        pref = composer._pref.get(rec.uri)
+        if expand is not None and pref:
+            extra = expand.expansion(pref)
+            if extra and extra not in texts:
+                texts = [*texts, extra]
+        out.extend((n, text) for text in texts)
     return out

@@ -9,17 +9,21 @@ For a query ``q`` and a concept ``c``::
 * ``cos`` is the best cosine between the query's embedding and the concept's vectors
   (max-pooling over its texts, see compose.py);
 * ``lab`` is the token-overlap label score in [0, 1] (:meth:`LabelIndex.word_overlap`);
-* ``sub`` is 1 when every word of one of the concept's labels is in the query and the
-  query has more ("Fellowships" for "Research fellowships"): such a label names
-  something broader than what was asked, so a concept that matches the whole query
-  by meaning should come first.
+* ``sub`` is 1 when the words of one of the concept's labels and the query's words
+  nest without being equal: every word of the label is in the query and the query
+  has more ("Fellowships" for "Research fellowships": the label names something
+  broader than what was asked), or every word of the query is in the label and the
+  label has more ("International sovereign debt" for "Sovereign debt": something
+  narrower). A concept that matches the query by meaning without merely sharing its
+  words should come first.
 
 Both parts lie in [0, 1], so the score does too and means the same across queries:
 an exact label match is always 1.0 and ranks first, whatever its neighbours'
 cosines; every other score is below 1. ``alpha`` and ``rho`` were tuned on STW
 (scripts/evaluate_search.py) and reported on UNESCO: the measured best ``alpha`` is
 0 (token overlap adds no information the embedding lacks for paraphrases: it lowered
-hit@1 at every weight tried), the best ``rho`` 0.06.
+hit@1 at every weight tried), the best ``rho`` 0.06 (first for broader labels only;
+narrower ones were added with the WordNet-tuned model, the same ``rho`` measured best).
 """
 
 from __future__ import annotations
@@ -39,12 +43,13 @@ DEFAULT_RHO = 0.06
 LABEL_CANDIDATES = 100
 
 
-def subsumed(index: SearchIndex, concept: int, qwords: frozenset[str]) -> bool:
-    """Are all words of one of the concept's labels in the query, which has more?"""
+def nested(index: SearchIndex, concept: int, qwords: frozenset[str]) -> bool:
+    """Does one of the concept's labels have a strict subset or a strict superset of
+    the query's words?"""
     lo, hi = index.label_range(concept)
     for label in range(lo, hi):
         lw = index.labels.wordset(label)
-        if lw and lw < qwords:
+        if lw and (lw < qwords or (qwords and qwords < lw)):
             return True
     return False
 
@@ -73,7 +78,7 @@ def combine(
     for concept, cos in candidates.items():
         lab = overlap.get(concept, 0.0)
         score = alpha * lab + (1.0 - alpha) * cos
-        if rho and subsumed(index, concept, qwords):
+        if rho and nested(index, concept, qwords):
             score -= rho
         scores[concept] = min(0.99, max(0.0, score))
     for concept in exact:
