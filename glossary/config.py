@@ -100,8 +100,8 @@ SETTINGS: tuple[Setting, ...] = (
             "vectors above which a vocabulary's FAISS index is HNSW instead of exact"),
     Setting("HNSW efSearch", "GLOSSARY_HNSW_EF_SEARCH", "256", "HNSW search breadth"),
     Setting("query expansion", "GLOSSARY_QUERY_EXPANSION", "wordnet",
-            "related terms by text: expand a query WordNet holds (all-MiniLM-L6-v2 "
-            "only); `off` to disable"),
+            "related terms: expand queries and concepts' prefLabels that WordNet "
+            "holds (all-MiniLM-L6-v2 only); `off` to disable"),
     Setting("dumps directory", "GLOSSARY_DUMPS_DIR", "<store>/dumps",
             "where full vocabulary dumps are written once per store version"),
     Setting("warm caches", "GLOSSARY_WARM_CACHES", "1",

@@ -439,8 +439,11 @@ def test_related_penalises_labels_whose_words_nest_with_the_query(index: SearchI
             if h.score == 1.0:  # an exact label match, whatever its words
                 assert (q, h.uri) == ("policy", E1 + "policy")
                 continue
-            cos = index.cosine(qvec, index.concept_id(h.uri))
-            want = cos - index.rho if h.uri in nested_uris else cos
+            concept = index.concept_id(h.uri)
+            cos, ctx = index.cosine(qvec, concept), index.context_cosine(qvec, concept)
+            assert ctx is not None
+            sem = (1 - index.gamma) * cos + index.gamma * ctx
+            want = sem - index.rho if h.uri in nested_uris else sem
             assert h.score == pytest.approx(min(0.99, max(0.0, want)), abs=1e-5), (q, h.uri)
 
 
@@ -467,3 +470,25 @@ ex:frost a skos:Concept ; skos:prefLabel "Frozen ground"@en .
     idx = SearchIndex.open(tmp_path / "with", encoder=HashEncoder(), wordnet=False)
     assert idx.related(q="Roma, Romany: a member of a people who traditionally travel",
                        k=1)[0].uri == E1 + "roma"  # fmt: skip
+
+
+def test_context_vector_is_the_concept_in_its_hierarchy(index_dir: Path) -> None:
+    """vector_context.npy points at "prefLabel (broader prefLabels)", or at the
+    prefLabel's vector for a concept without a broader one; an index built before
+    the file existed still answers, with the max-pooled cosine alone."""
+    index = SearchIndex.open(index_dir, encoder=HashEncoder())
+    enc = HashEncoder()
+    for uri, text in [(E1 + "econpol", "Economic policy (Policy)"), (E1 + "policy", "Policy")]:
+        qvec = enc.encode([text])[0]
+        assert index.context_cosine(qvec, index.concept_id(uri)) == pytest.approx(1.0, abs=1e-5)
+    hits = index.related(q="economic policies", k=5)
+    for gen in search_dir(index_dir).iterdir():
+        if gen.is_dir():
+            (gen / "vector_context.npy").unlink()
+    old = SearchIndex.open(index_dir, encoder=HashEncoder())
+    assert old.context_cosine(enc.encode(["Policy"])[0], old.concept_id(E1 + "policy")) is None
+    old_hits = old.related(q="economic policies", k=5)
+    assert old_hits and uris(old_hits)[0] == uris(hits)[0]
+    qvec = old.query_vectors(["economic policies"])[0]
+    top = old_hits[0]
+    assert top.score == pytest.approx(old.cosine(qvec, old.concept_id(top.uri)), abs=1e-5)

@@ -30,12 +30,13 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 
 from glossary.errors import InputError, StoreError
-from glossary.search.compose import DEFAULT_SCHEME, SCHEMES, concept_texts
+from glossary.search.compose import DEFAULT_SCHEME, SCHEMES, concept_texts, context_texts
 from glossary.search.embeddings import Encoder, get_encoder
 from glossary.search.labels import write_label_files
 from glossary.search.records import extract_records
 from glossary.search.vectors import (
     CONCEPTS_FILE,
+    CONTEXT_FILE,
     HASHES_FILE,
     HNSW_FILE,
     VECTORS_FILE,
@@ -163,6 +164,8 @@ def build_indexes(
         np.save(tmp / HASHES_FILE, hashes, allow_pickle=False)
         np.save(tmp / CONCEPTS_FILE, np.asarray([n for n, _ in pairs], np.int32),
                 allow_pickle=False)  # fmt: skip
+        np.save(tmp / CONTEXT_FILE, context_rows(pairs, context_texts(records)),
+                allow_pickle=False)  # fmt: skip
         vindex = _reuse_hnsw(prev_dir, hashes, tmp, hnsw_threshold)
         if vindex is None:
             vindex = VectorIndex.build(vectors, threshold=hnsw_threshold)
@@ -186,6 +189,15 @@ def build_indexes(
     keep = {final.name, previous["dir"]} if previous else {final.name}
     _remove_old_generations(base, vocab_id, keep)
     return stats
+
+
+def context_rows(pairs: list[tuple[int, str]], context: list[str | None]) -> np.ndarray:
+    """Per concept, the row of ``pairs`` that holds its context text, or -1."""
+    where: dict[tuple[int, str], int] = {}
+    for row, pair in enumerate(pairs):
+        where.setdefault(pair, row)
+    return np.asarray([where.get((n, text), -1) if text else -1
+                       for n, text in enumerate(context)], np.int32)  # fmt: skip
 
 
 def _reuse_hnsw(

@@ -171,3 +171,10 @@ def concept_texts(
                 texts = [*texts, extra]
         out.extend((n, text) for text in texts)
     return out
+
+
+def context_texts(records: Sequence[ConceptRecord], lang: str = "en") -> list[str | None]:
+    """Each concept in its hierarchy: "prefLabel (broader prefLabels)", or its prefLabel
+    when it has no broader concept (the hybrid's context term, hybrid.py)."""
+    composer = Composer(records, lang)
+    return [next(iter(_s_pref_broader(composer, rec)), None) for rec in records]

@@ -3,11 +3,18 @@
 For a query ``q`` and a concept ``c``::
 
     score(q, c) = 1.0                              if q equals a label of c (folded)
-                = clip(alpha * lab(q, c) + (1 - alpha) * cos(q, c) - rho * sub(q, c))
+                = clip(alpha * lab(q, c) + (1 - alpha) * sem(q, c) - rho * sub(q, c))
                                                    otherwise, clipped to [0, 0.99]
+    sem(q, c)   = (1 - gamma) * cos(q, c) + gamma * ctx(q, c)
 
 * ``cos`` is the best cosine between the query's embedding and the concept's vectors
   (max-pooling over its texts, see compose.py);
+* ``ctx`` is the cosine with one of them, the concept in its hierarchy: "prefLabel
+  (broader prefLabels)", or its prefLabel when it has no broader concept
+  (compose.context_texts; ``cos`` where an index has none). The best of several
+  vectors alone favours a concept that one of its texts happens to match (a note, a
+  label); the context term asks that the concept as a whole match too. ``gamma``
+  0.3 was measured best on STW (docs/search.md);
 * ``lab`` is the token-overlap label score in [0, 1] (:meth:`LabelIndex.word_overlap`);
 * ``sub`` is 1 when the words of one of the concept's labels and the query's words
   nest without being equal: every word of the label is in the query and the query
@@ -39,6 +46,7 @@ if TYPE_CHECKING:
 
 DEFAULT_ALPHA = 0.0
 DEFAULT_RHO = 0.06
+DEFAULT_GAMMA = 0.3
 #: How many of the best label-overlap candidates get their cosine computed exactly.
 LABEL_CANDIDATES = 100
 
@@ -65,6 +73,7 @@ def combine(
     *,
     alpha: float = DEFAULT_ALPHA,
     rho: float = DEFAULT_RHO,
+    gamma: float = DEFAULT_GAMMA,
 ) -> list[tuple[int, float]]:
     """The ``n`` best ``(concept, score)``, best first (ties broken by URI)."""
     scores: dict[int, float] = {}
@@ -77,6 +86,9 @@ def combine(
     qwords = frozenset(words(fold(q)))
     for concept, cos in candidates.items():
         lab = overlap.get(concept, 0.0)
+        if gamma:
+            ctx = index.context_cosine(qvec, concept)
+            cos = (1.0 - gamma) * cos + gamma * (cos if ctx is None else ctx)
         score = alpha * lab + (1.0 - alpha) * cos
         if rho and nested(index, concept, qwords):
             score -= rho

@@ -21,11 +21,11 @@ from glossary.errors import InputError, NotFound, StoreError
 from glossary.search.build import CONCEPTS_JSON, FORMAT, check_vocab_id, search_dir
 from glossary.search.embeddings import Encoder, get_encoder
 from glossary.search.expansion import WordNet, expander_for, expansion_enabled, query_vectors
-from glossary.search.hybrid import DEFAULT_ALPHA, DEFAULT_RHO, combine
+from glossary.search.hybrid import DEFAULT_ALPHA, DEFAULT_GAMMA, DEFAULT_RHO, combine
 from glossary.search.labels import ENTRIES_FILE, FOLDED_FILE, KEYS_FILE, LabelIndex
 from glossary.search.records import KIND_NAMES, PREF
 from glossary.search.text import lang_matches
-from glossary.search.vectors import CONCEPTS_FILE, VECTORS_FILE, VectorIndex
+from glossary.search.vectors import CONCEPTS_FILE, CONTEXT_FILE, VECTORS_FILE, VectorIndex
 
 MAX_LIMIT = 100
 
@@ -61,6 +61,7 @@ class _VocabVectors:
     row_start: np.ndarray  # per local concept: its first row (rows are grouped)
     row_end: np.ndarray
     index: VectorIndex
+    context_row: np.ndarray | None  # per local concept (None: built before it existed)
 
 
 def _signature(base: Path) -> tuple[tuple[str, int, int], ...]:
@@ -110,6 +111,7 @@ class SearchIndex:
         self._checked = 0.0
         self.alpha = DEFAULT_ALPHA
         self.rho = DEFAULT_RHO
+        self.gamma = DEFAULT_GAMMA
         self.labels = LabelIndex.merge([])
         self._label_start: np.ndarray | None = None
 
@@ -193,12 +195,19 @@ class SearchIndex:
         base = int(np.searchsorted(self.labels.concept_vocab, v, side="left"))
         n_concepts = int(np.count_nonzero(self.labels.concept_vocab == v))
         concepts = np.arange(n_concepts)
+        context = None
+        if (gen / CONTEXT_FILE).is_file():
+            context = np.load(gen / CONTEXT_FILE, allow_pickle=False)
+            if context.shape != (n_concepts,):
+                raise StoreError("the search index's context rows do not match its concepts",
+                                 where=str(gen / CONTEXT_FILE),
+                                 hint="rebuild it: glossary load FILE --replace")  # fmt: skip
         self._vectors.append(_VocabVectors(
             vocab=v, base=base, vectors=vectors,
             row_concept=(local.astype(np.int64) + base),
             row_start=np.searchsorted(local, concepts, side="left"),
             row_end=np.searchsorted(local, concepts, side="right"),
-            index=VectorIndex.load(gen, vectors),
+            index=VectorIndex.load(gen, vectors), context_row=context,
         ))  # fmt: skip
 
     def changed(self, *, every: float = 1.0) -> bool:
@@ -359,6 +368,17 @@ class SearchIndex:
             return float(np.max(np.asarray(part.vectors[lo:hi]) @ qvec))
         return 0.0
 
+    def context_cosine(self, qvec: np.ndarray, concept: int) -> float | None:
+        """Cosine between ``qvec`` and the concept's context vector ("prefLabel
+        (broader prefLabels)"), or None when the index has none for it."""
+        v = int(self.labels.concept_vocab[concept])
+        for part in self._vector_parts(v):
+            if part.context_row is None:
+                return None
+            row = int(part.context_row[concept - part.base])
+            return float(np.asarray(part.vectors[row]) @ qvec) if row >= 0 else None
+        return None
+
     def related(
         self, *, q: str | None = None, uri: str | None = None, k: int = 10,
         vocab: str | None = None, lang: str | None = None,
@@ -412,4 +432,4 @@ class SearchIndex:
         overlap = self.labels.word_overlap(q, vocab=vocab) if self.alpha > 0 else {}
         exact = self.labels.exact(q, vocab=vocab)
         return combine(self, q, qvec, sem, overlap, exact, k * 2, alpha=self.alpha,
-                       rho=self.rho)  # fmt: skip
+                       rho=self.rho, gamma=self.gamma)  # fmt: skip

@@ -28,6 +28,8 @@ from glossary.search.embeddings import Encoder
 VECTORS_FILE = "vectors.npy"
 HASHES_FILE = "vector_hashes.npy"
 CONCEPTS_FILE = "vector_concepts.npy"
+#: Per concept, the row of its context text (compose.context_texts), -1 for none.
+CONTEXT_FILE = "vector_context.npy"
 HNSW_FILE = "vectors.hnsw"
 
 DEFAULT_HNSW_THRESHOLD = 15_000
