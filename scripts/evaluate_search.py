@@ -8,7 +8,8 @@ concept. Printed: hit@1, hit@10 and MRR (over the top 10) for
 * ``overlap``  the token-overlap label score alone (the hybrid's label part);
 * ``embed``    embeddings alone (cosine, max over a concept's vectors);
 * ``hybrid``   the hybrid ranking (SearchIndex.related(q=...)) for each weight
-               ``alpha`` of the label score and penalty ``rho`` (glossary/search/hybrid.py),
+               ``alpha`` of the label score, penalty ``rho`` and weight ``gamma`` of
+               the context term (``a=``, ``rho=``, ``g=``; glossary/search/hybrid.py),
 * ``ngram``    an experiment, not in production: character n-gram TF-IDF (scikit-learn,
                ``char_wb`` 3 to 5, sublinear tf) cosine between the folded query and each
                indexed English (or untagged) label, a concept scoring its best label;
@@ -24,8 +25,9 @@ concept. Printed: hit@1, hit@10 and MRR (over the top 10) for
                renormalised,
 
 for each way of composing a concept's text (glossary/search/compose.py). By default:
-the production settings (concept texts, alpha, rho) and a prefLabel-only comparison;
-the hybrid's parameters can be swept (``--alphas``, ``--rhos``) on STW (the tuning
+the production settings (concept texts, alpha, rho, gamma) and a prefLabel-only
+comparison; the hybrid's parameters can be swept (``--alphas``, ``--rhos``,
+``--gammas``) on STW (the tuning
 set); UNESCO is the test set, and its figures are reported for the parameters chosen
 on STW (all rows are printed). The last lines give the production hybrid (what
 ``/api/related?q=`` runs) against the goal.
@@ -35,7 +37,8 @@ The model is the configured one: all-MiniLM-L6-v2 with its shipped WordNet tunin
 or ``--model``; the first line names it.
 
     .venv/bin/python scripts/evaluate_search.py [--max-queries 1500] [--schemes pref,multi]
-        [--alphas 0,0.1] [--rhos 0,0.06] [--ngram-betas 0.05,0.1] [--adapter W.npy]
+        [--alphas 0,0.1] [--rhos 0,0.06] [--gammas 0,0.3] [--ngram-betas 0.05,0.1]
+        [--adapter W.npy] [--vocabs stw,unesco]
 """
 
 from __future__ import annotations
@@ -59,7 +62,7 @@ from glossary.search import SearchIndex, build_indexes  # noqa: E402
 from glossary.search.compose import DEFAULT_SCHEME  # noqa: E402
 from glossary.search.embeddings import Encoder, get_encoder  # noqa: E402
 from glossary.search.expansion import expander_for, query_vectors  # noqa: E402
-from glossary.search.hybrid import DEFAULT_ALPHA, DEFAULT_RHO, combine  # noqa: E402
+from glossary.search.hybrid import DEFAULT_ALPHA, DEFAULT_GAMMA, DEFAULT_RHO, combine  # noqa: E402
 from glossary.search.text import fold, lang_matches  # noqa: E402
 
 VOCABS = Path(os.environ.get("GLOSSARY_VOCABULARIES", ROOT.parent / "shared" / "vocabularies"))
@@ -163,6 +166,7 @@ def evaluate(
     betas: Sequence[float] = (),
     *,
     labels: bool = True,
+    gammas: Sequence[float] = (DEFAULT_GAMMA,),
 ) -> dict[str, tuple[float, float, float]]:
     """The metrics of each method; ``labels=False`` leaves out the rows that do not
     depend on the query vectors (label search, token overlap, n-grams)."""
@@ -190,10 +194,11 @@ def evaluate(
     out["embed"] = metrics(ranks_of(embed_res, gold))
     for alpha in alphas:
         for rho in rhos:
-            res = [[uris[c] for c, _ in combine(index, q, qv, sem, ov, ex, 10, alpha=alpha,
-                                                rho=rho)]
-                   for q, (qv, sem, ov, ex) in zip(queries, cache, strict=True)]  # fmt: skip
-            out[f"hybrid a={alpha:.2f} rho={rho:.2f}"] = metrics(ranks_of(res, gold))
+            for gamma in gammas:
+                res = [[uris[c] for c, _ in combine(index, q, qv, sem, ov, ex, 10, alpha=alpha,
+                                                    rho=rho, gamma=gamma)]
+                       for q, (qv, sem, ov, ex) in zip(queries, cache, strict=True)]  # fmt: skip
+                out[hybrid_name(alpha, rho, gamma)] = metrics(ranks_of(res, gold))
     if not labels:
         return out
     ngrams = ngram_scores(index, queries, 50)
@@ -214,6 +219,10 @@ def evaluate(
             res.append(top(fused, uris))
         out[f"hybrid+ngram b={beta:.2f}"] = metrics(ranks_of(res, gold))
     return out
+
+
+def hybrid_name(alpha: float, rho: float, gamma: float) -> str:
+    return f"hybrid a={alpha:.2f} rho={rho:.2f} g={gamma:.2f}"
 
 
 def top(scores: dict[int, float], uris: list[str], n: int = 10) -> list[str]:
@@ -256,6 +265,8 @@ def main() -> int:
                     help="weights of the token-overlap label score to try")  # fmt: skip
     ap.add_argument("--rhos", default=f"{DEFAULT_RHO:g}",
                     help="penalties for labels nesting with the query to try")  # fmt: skip
+    ap.add_argument("--gammas", default=f"{DEFAULT_GAMMA:g}",
+                    help="weights of the context term to try")  # fmt: skip
     ap.add_argument("--ngram-betas", default="",
                     help="weights of the char n-gram channel to try (empty: none)")  # fmt: skip
     ap.add_argument("--adapter", type=Path, default=None,
@@ -266,6 +277,7 @@ def main() -> int:
     alphas = [float(a) for a in args.alphas.split(",")]
     betas = [float(b) for b in args.ngram_betas.split(",") if b]
     rhos = [float(r) for r in args.rhos.split(",")]
+    gammas = [float(g) for g in args.gammas.split(",")]
     schemes = args.schemes.split(",")
     encoder = CachingEncoder(get_encoder(args.model))
     wordnet = expander_for(encoder.model_id)
@@ -300,9 +312,11 @@ def main() -> int:
                 build_indexes(store, graph, vocab, Path(tmp), encoder=encoder, scheme=scheme)
                 index = SearchIndex.open(Path(tmp), encoder=encoder)
                 built = time.perf_counter() - t0
-                rows = evaluate(index, queries, qvecs, gold, alphas, rhos, betas)
+                rows = evaluate(index, queries, qvecs, gold, alphas, rhos, betas,
+                                gammas=gammas)  # fmt: skip
                 for suffix, vecs in variants.items():
-                    more = evaluate(index, queries, vecs, gold, alphas, rhos, labels=False)
+                    more = evaluate(index, queries, vecs, gold, alphas, rhos, labels=False,
+                                    gammas=gammas)  # fmt: skip
                     rows.update({f"{m} {suffix}": v for m, v in more.items()})
                 table[(vocab, scheme)] = rows
             print(f"  {vocab} {scheme}: built in {built:.1f}s", flush=True)
@@ -327,7 +341,7 @@ def main() -> int:
             h1, h10, mrr = table[("unesco", best[0])][best[1]]
             print(f"UNESCO with it: hit@1 {h1:.3f}, hit@10 {h10:.3f}, MRR {mrr:.3f} "
                   f"(goal hit@1 >= 0.50, hit@10 >= 0.85)")  # fmt: skip
-    production = f"hybrid a={DEFAULT_ALPHA:.2f} rho={DEFAULT_RHO:.2f}"
+    production = hybrid_name(DEFAULT_ALPHA, DEFAULT_RHO, DEFAULT_GAMMA)
     if wordnet is not None:
         production += " +wordnet"
     for vocab in counts:

@@ -456,6 +456,7 @@ def test_concepts_get_their_wordnet_expansion_as_one_more_vector(tmp_path: Path)
         + """
 ex:roma a skos:Concept ; skos:prefLabel "Gypsies"@en .
 ex:frost a skos:Concept ; skos:prefLabel "Frozen ground"@en .
+ex:fr a skos:Concept ; skos:prefLabel "Gypsies"@fr .
 """
     )
     store = make_store({"v1": ttl})
@@ -464,9 +465,10 @@ ex:frost a skos:Concept ; skos:prefLabel "Frozen ground"@en .
         build_all(store, ["v1"], tmp_path / name, wordnet=wn)
         manifest = json.loads((search_dir(tmp_path / name) / "v1.json").read_text())
         counts[name] = (manifest["stats"]["texts"], manifest["concept_expansion"])
-    # "Gypsies" is in WordNet: one more text; "Frozen ground" is not. The hash
-    # stand-in is not a model the expansion was measured with: "auto" is none.
-    assert counts == {"with": (3, True), "without": (2, False), "auto": (2, False)}
+    # "Gypsies"@en is in WordNet: one more text; "Frozen ground" is not, and a French
+    # label is not looked up. The hash stand-in is not a model the expansion was
+    # measured with: "auto" is none.
+    assert counts == {"with": (4, True), "without": (3, False), "auto": (3, False)}
     idx = SearchIndex.open(tmp_path / "with", encoder=HashEncoder(), wordnet=False)
     assert idx.related(q="Roma, Romany: a member of a people who traditionally travel",
                        k=1)[0].uri == E1 + "roma"  # fmt: skip

@@ -6,6 +6,7 @@
     index_dir/search/<vocab>.<generation>/ concepts.json, label_keys.txt,
                                            label_entries.npy, vectors.npy,
                                            vector_hashes.npy, vector_concepts.npy,
+                                           vector_context.npy,
                                            vectors.hnsw (large vocabularies only)
 
 A build writes a new generation directory, then swaps the manifest atomically

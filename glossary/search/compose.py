@@ -164,9 +164,9 @@ def concept_texts(
     out: list[tuple[int, str]] = []
     for n, rec in enumerate(records):
         texts = fn(composer, rec)
-        pref = composer._pref.get(rec.uri)
-        if expand is not None and pref:
-            extra = expand.expansion(pref)
+        if expand is not None:  # the prefLabel in the model's language (WordNet's)
+            prefs = _in_lang(rec.pref_labels(), lang)
+            extra = expand.expansion(prefs[0]) if prefs else None
             if extra and extra not in texts:
                 texts = [*texts, extra]
         out.extend((n, text) for text in texts)

@@ -84,11 +84,11 @@ def combine(
             if concept not in candidates:
                 candidates[concept] = index.cosine(qvec, concept)
     qwords = frozenset(words(fold(q)))
+    context = index.context_cosines(qvec, list(candidates)) if gamma else {}
     for concept, cos in candidates.items():
         lab = overlap.get(concept, 0.0)
         if gamma:
-            ctx = index.context_cosine(qvec, concept)
-            cos = (1.0 - gamma) * cos + gamma * (cos if ctx is None else ctx)
+            cos = (1.0 - gamma) * cos + gamma * context.get(concept, cos)
         score = alpha * lab + (1.0 - alpha) * cos
         if rho and nested(index, concept, qwords):
             score -= rho

@@ -368,16 +368,28 @@ class SearchIndex:
             return float(np.max(np.asarray(part.vectors[lo:hi]) @ qvec))
         return 0.0
 
+    def context_cosines(self, qvec: np.ndarray, concepts: list[int]) -> dict[int, float]:
+        """Cosine between ``qvec`` and each concept's context vector ("prefLabel
+        (broader prefLabels)"); concepts the index has none for are left out."""
+        parts = {part.vocab: part for part in self._vector_parts(None)}
+        wanted: dict[int, list[int]] = {}
+        for concept in concepts:
+            wanted.setdefault(int(self.labels.concept_vocab[concept]), []).append(concept)
+        out: dict[int, float] = {}
+        for v, group in wanted.items():
+            part = parts.get(v)
+            if part is None or part.context_row is None:
+                continue
+            ids = np.asarray(group, np.int64)
+            rows = part.context_row[ids - part.base]
+            keep = rows >= 0
+            sims = np.asarray(part.vectors[rows[keep]]) @ qvec
+            out.update(zip(ids[keep].tolist(), sims.tolist(), strict=True))
+        return out
+
     def context_cosine(self, qvec: np.ndarray, concept: int) -> float | None:
-        """Cosine between ``qvec`` and the concept's context vector ("prefLabel
-        (broader prefLabels)"), or None when the index has none for it."""
-        v = int(self.labels.concept_vocab[concept])
-        for part in self._vector_parts(v):
-            if part.context_row is None:
-                return None
-            row = int(part.context_row[concept - part.base])
-            return float(np.asarray(part.vectors[row]) @ qvec) if row >= 0 else None
-        return None
+        """:meth:`context_cosines` of one concept, or None."""
+        return self.context_cosines(qvec, [concept]).get(concept)
 
     def related(
         self, *, q: str | None = None, uri: str | None = None, k: int = 10,
