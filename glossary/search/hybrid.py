@@ -54,12 +54,10 @@ LABEL_CANDIDATES = 100
 def nested(index: SearchIndex, concept: int, qwords: frozenset[str]) -> bool:
     """Does one of the concept's labels have a strict subset or a strict superset of
     the query's words?"""
-    lo, hi = index.label_range(concept)
-    for label in range(lo, hi):
-        lw = index.labels.wordset(label)
-        if lw and (lw < qwords or (qwords and qwords < lw)):
-            return True
-    return False
+    union, labels = index.label_wordsets(concept)
+    if not union & qwords:  # no word in common: neither can hold the other
+        return False
+    return any(lw < qwords or (qwords and qwords < lw) for lw in labels)
 
 
 def combine(

@@ -114,6 +114,7 @@ class SearchIndex:
         self.gamma = DEFAULT_GAMMA
         self.labels = LabelIndex.merge([])
         self._label_start: np.ndarray | None = None
+        self._label_wordsets: dict[int, tuple[frozenset[str], tuple[frozenset[str], ...]]] = {}
 
     # -- opening ---------------------------------------------------------------------
 
@@ -288,6 +289,16 @@ class SearchIndex:
                 self.labels.label_concept, np.arange(len(self.uris) + 1)
             )
         return int(self._label_start[concept]), int(self._label_start[concept + 1])
+
+    def label_wordsets(self, concept: int) -> tuple[frozenset[str], tuple[frozenset[str], ...]]:
+        """The words of all the concept's labels, and each label's words (folded;
+        cached per concept)."""
+        found = self._label_wordsets.get(concept)
+        if found is None:
+            lo, hi = self.label_range(concept)
+            sets = tuple({ws for ws in map(self.labels.wordset, range(lo, hi)) if ws})
+            found = self._label_wordsets[concept] = (frozenset().union(*sets), sets)
+        return found
 
     def _concept_labels(self, concept: int) -> list[tuple[str, str, int]]:
         li = self.labels
