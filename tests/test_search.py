@@ -14,7 +14,7 @@ import numpy as np
 import pyoxigraph as ox
 import pytest
 
-from glossary.errors import InputError, NotFound
+from glossary.errors import InputError, NotFound, StoreError
 from glossary.search import SearchIndex, build_indexes, drop_indexes
 from glossary.search.build import search_dir
 from glossary.search.embeddings import HashEncoder
@@ -494,3 +494,13 @@ def test_context_vector_is_the_concept_in_its_hierarchy(index_dir: Path) -> None
     qvec = old.query_vectors(["economic policies"])[0]
     top = old_hits[0]
     assert top.score == pytest.approx(old.cosine(qvec, old.concept_id(top.uri)), abs=1e-5)
+
+
+def test_damaged_context_rows_are_a_clear_error(index_dir: Path) -> None:
+    gen = next(p for p in search_dir(index_dir).iterdir() if p.is_dir())
+    rows = np.load(gen / "vector_context.npy")
+    for damaged in (rows[:-1], np.where(np.arange(len(rows)) == 0, 10**6, rows)):
+        np.save(gen / "vector_context.npy", damaged.astype(np.int32))
+        with pytest.raises(StoreError, match="context rows") as err:
+            SearchIndex.open(index_dir, encoder=HashEncoder())
+        assert "glossary load FILE --replace" in str(err.value.hint)

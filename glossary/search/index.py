@@ -199,7 +199,8 @@ class SearchIndex:
         context = None
         if (gen / CONTEXT_FILE).is_file():
             context = np.load(gen / CONTEXT_FILE, allow_pickle=False)
-            if context.shape != (n_concepts,):
+            if context.shape != (n_concepts,) or (context.size and (
+                    int(context.max()) >= len(vectors) or int(context.min()) < -1)):  # fmt: skip
                 raise StoreError("the search index's context rows do not match its concepts",
                                  where=str(gen / CONTEXT_FILE),
                                  hint="rebuild it: glossary load FILE --replace")  # fmt: skip
