@@ -80,6 +80,17 @@ def test_crlf_files_give_the_same_answers(wordnet: WordNet, tmp_path: Path) -> N
     crlf = WordNet(tmp_path)
     for query in ("Gypsies", "mice", "green", "Middle class", "boxes", "frozen ground"):
         assert crlf.expansion(query) == wordnet.expansion(query)
+    assert crlf._lemma_set() == wordnet._lemma_set()
+
+
+def test_batch_expansions_equal_one_by_one(wordnet: WordNet) -> None:
+    """expansions() (the concept index's batch, with the lemma set as a filter) gives
+    what expansion() gives for each text: plurals, exceptions, misses, empties."""
+    texts = ["Gypsies", "mice", "green", "Middle class", "boxes", "churches", "frozen ground",
+             "Box", "", "zzz", "aaa", "Ökonomie", "Roma"]  # fmt: skip
+    assert wordnet.expansions(texts) == [wordnet.expansion(t) for t in texts]
+    assert sum(e is not None for e in wordnet.expansions(texts)) >= 8
+    assert "gypsy" in wordnet._lemma_set() and "middle_class" in wordnet._lemma_set()
 
 
 def test_missing_files_are_a_clear_error(tmp_path: Path) -> None:

