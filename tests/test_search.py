@@ -440,8 +440,7 @@ def test_related_penalises_labels_whose_words_nest_with_the_query(index: SearchI
                 assert (q, h.uri) == ("policy", E1 + "policy")
                 continue
             concept = index.concept_id(h.uri)
-            cos, ctx = index.cosine(qvec, concept), index.context_cosine(qvec, concept)
-            assert ctx is not None
+            cos, ctx = index.cosine(qvec, concept), index.context_cosines(qvec, [concept])[concept]
             sem = (1 - index.gamma) * cos + index.gamma * ctx
             want = sem - index.rho if h.uri in nested_uris else sem
             assert h.score == pytest.approx(min(0.99, max(0.0, want)), abs=1e-5), (q, h.uri)
@@ -482,13 +481,14 @@ def test_context_vector_is_the_concept_in_its_hierarchy(index_dir: Path) -> None
     enc = HashEncoder()
     for uri, text in [(E1 + "econpol", "Economic policy (Policy)"), (E1 + "policy", "Policy")]:
         qvec = enc.encode([text])[0]
-        assert index.context_cosine(qvec, index.concept_id(uri)) == pytest.approx(1.0, abs=1e-5)
+        concept = index.concept_id(uri)
+        assert index.context_cosines(qvec, [concept])[concept] == pytest.approx(1.0, abs=1e-5)
     hits = index.related(q="economic policies", k=5)
     for gen in search_dir(index_dir).iterdir():
         if gen.is_dir():
             (gen / "vector_context.npy").unlink()
     old = SearchIndex.open(index_dir, encoder=HashEncoder())
-    assert old.context_cosine(enc.encode(["Policy"])[0], old.concept_id(E1 + "policy")) is None
+    assert old.context_cosines(enc.encode(["Policy"])[0], [old.concept_id(E1 + "policy")]) == {}
     old_hits = old.related(q="economic policies", k=5)
     assert old_hits and uris(old_hits)[0] == uris(hits)[0]
     qvec = old.query_vectors(["economic policies"])[0]

@@ -31,7 +31,13 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 
 from glossary.errors import InputError, StoreError
-from glossary.search.compose import DEFAULT_SCHEME, SCHEMES, concept_texts, context_texts
+from glossary.search.compose import (
+    DEFAULT_SCHEME,
+    SCHEMES,
+    Composer,
+    concept_texts,
+    context_texts,
+)
 from glossary.search.embeddings import Encoder, get_encoder
 from glossary.search.labels import write_label_files
 from glossary.search.records import extract_records
@@ -151,7 +157,8 @@ def build_indexes(
             from glossary.search.expansion import expander_for
 
             wordnet = expander_for(encoder.model_id)
-        pairs = concept_texts(records, scheme, wordnet=wordnet)
+        composer = Composer(records)
+        pairs = concept_texts(records, scheme, wordnet=wordnet, composer=composer)
         texts = [t for _, t in pairs]
         previous = read_manifest(index_dir, vocab_id)
         prev_dir = None
@@ -165,7 +172,7 @@ def build_indexes(
         np.save(tmp / HASHES_FILE, hashes, allow_pickle=False)
         np.save(tmp / CONCEPTS_FILE, np.asarray([n for n, _ in pairs], np.int32),
                 allow_pickle=False)  # fmt: skip
-        np.save(tmp / CONTEXT_FILE, context_rows(pairs, context_texts(records)),
+        np.save(tmp / CONTEXT_FILE, context_rows(pairs, context_texts(records, composer=composer)),
                 allow_pickle=False)  # fmt: skip
         vindex = _reuse_hnsw(prev_dir, hashes, tmp, hnsw_threshold)
         if vindex is None:

@@ -145,6 +145,7 @@ def concept_texts(
     scheme: str = DEFAULT_SCHEME,
     lang: str = "en",
     wordnet: WordNet | None = None,
+    composer: Composer | None = None,
 ) -> list[tuple[int, str]]:
     """``(record number, text)`` for every text of every record, in record order.
 
@@ -159,7 +160,7 @@ def concept_texts(
     [(0, 'Mice'), (0, 'Mice: a small rodent with a long tail')]
     """
     fn = SCHEMES[scheme]
-    composer = Composer(records, lang)
+    composer = composer or Composer(records, lang)
     extras: list[str | None] = [None] * len(records)
     if wordnet is not None and scheme.endswith(WORDNET_SUFFIX):
         # The prefLabel in the model's language (WordNet's), looked up in one batch.
@@ -175,8 +176,11 @@ def concept_texts(
     return out
 
 
-def context_texts(records: Sequence[ConceptRecord], lang: str = "en") -> list[str | None]:
+def context_texts(
+    records: Sequence[ConceptRecord], lang: str = "en", composer: Composer | None = None
+) -> list[str | None]:
     """Each concept in its hierarchy: "prefLabel (broader prefLabels)", or its prefLabel
-    when it has no broader concept (the hybrid's context term, hybrid.py)."""
-    composer = Composer(records, lang)
+    when it has no broader concept (the hybrid's context term, hybrid.py). ``composer``:
+    one already made for these records (concept_texts), not made again."""
+    composer = composer or Composer(records, lang)
     return [next(iter(_s_pref_broader(composer, rec)), None) for rec in records]

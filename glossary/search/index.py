@@ -399,10 +399,6 @@ class SearchIndex:
             out.update(zip(ids[keep].tolist(), sims.tolist(), strict=True))
         return out
 
-    def context_cosine(self, qvec: np.ndarray, concept: int) -> float | None:
-        """:meth:`context_cosines` of one concept, or None."""
-        return self.context_cosines(qvec, [concept]).get(concept)
-
     def related(
         self, *, q: str | None = None, uri: str | None = None, k: int = 10,
         vocab: str | None = None, lang: str | None = None,
