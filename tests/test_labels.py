@@ -73,3 +73,49 @@ def test_word_overlap_weighs_rare_words(tmp_path: Path) -> None:
     assert set(best) == {0, 3}
     assert 4 not in scores
     assert all(0 < s <= 1 for s in scores.values())
+
+
+def test_the_other_spelling_is_found_in_the_same_tier(tmp_path: Path) -> None:
+    recs = [ConceptRecord("u:1", [("Labour market", "en", PREF)]),
+            ConceptRecord("u:2", [("Labor unions", "en", PREF)]),
+            ConceptRecord("u:3", [("Color", "en", PREF), ("Organisations", "en", ALT)]),
+            ConceptRecord("u:4", [("Laboratory", "en", PREF)]),
+            ConceptRecord("u:5", [("For sale", "en", PREF)])]  # fmt: skip
+    index = LabelIndex.merge([_part(tmp_path, recs, 0, 0)])
+    hit = index.search("labor market")[0]
+    assert (hit.concept, hit.tier, hit.score) == (0, EXACT, 1.0)  # as if spelled the same
+    assert index.exact("Labor market") == [0] and index.exact("labour unions") == [1]
+    # each spelling finds the labels spelled either way, in the ranking's order
+    assert [(h.concept, h.tier) for h in index.search("labour")] == [(0, PREFIX), (1, PREFIX)]
+    # the typed spelling first: it is a prefix ("Laboratory"), the other a whole word
+    assert [h.concept for h in index.search("labor")] == [3, 1, 0]
+    # a word still being typed finds both spellings up to where they part
+    assert [h.concept for h in index.search("labo")] == [3, 1, 0]  # shorter first
+    assert index.exact("colour") == [2] and index.exact("organizations") == [2]  # plural
+    # "four" is not a spelling of "for" (WordNet does not list them as synonyms)
+    assert index.exact("four sale") == [] and index.search("four") == []
+
+
+def test_spelling_variants_come_from_the_shipped_table() -> None:
+    from glossary.search.spelling import VARIANTS_FILE, table, variants
+
+    known = table()
+    assert known["labour"] == ("labor",) and known["labor"] == ("labour",)
+    assert "centre" in known["center"] and "for" not in known
+    assert len(VARIANTS_FILE.read_text(encoding="utf-8").split("WordNet 3.0 Copyright")) == 2
+    assert variants("labour market") == ["labor market"]
+    assert variants("economic theory") == [] and variants("экономика") == []
+    assert len(variants("colour centre programme organisation behaviour")) == 4  # bounded
+
+
+def test_the_spelling_table_is_what_its_script_makes(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    from glossary.search.spelling import VARIANTS_FILE
+
+    root = Path(__file__).resolve().parents[1]
+    out = tmp_path / "variants.tsv"
+    subprocess.run([sys.executable, str(root / "scripts" / "make_spelling_variants.py"),
+                    "--out", str(out)], check=True, capture_output=True)  # fmt: skip
+    assert out.read_text(encoding="utf-8") == VARIANTS_FILE.read_text(encoding="utf-8")

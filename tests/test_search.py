@@ -377,6 +377,22 @@ def test_related_exact_label_is_first_with_score_one(index: SearchIndex) -> None
     assert all(h.score < 1.0 for h in hits[1:])
 
 
+def test_a_label_spelled_the_other_way_is_an_exact_match(tmp_path: Path) -> None:
+    ttl = """@prefix skos: <http://www.w3.org/2004/02/skos/core#> .
+<http://example.org/labour> a skos:Concept ; skos:prefLabel "Labour contract"@en .
+<http://example.org/lab> a skos:Concept ; skos:prefLabel "Laboratory contract"@en .
+<http://example.org/work> a skos:Concept ; skos:prefLabel "Work contract"@en .
+"""
+    build_all(make_store({"v": ttl}), ["v"], tmp_path)
+    idx = SearchIndex.open(tmp_path, encoder=HashEncoder())
+    hits = idx.related(q="Labor contract", k=3)
+    assert hits[0].uri == "http://example.org/labour" and hits[0].score == 1.0
+    assert all(h.score < 1.0 for h in hits[1:])
+    found = idx.search("labor contract")  # "labor" also starts "Laboratory": after it
+    assert [h.uri for h in found] == ["http://example.org/labour", "http://example.org/lab"]
+    assert found[0].score == 1.0 and found[0].matched_label == "Labour contract"
+
+
 def test_related_filters(index: SearchIndex) -> None:
     assert {h.vocab for h in index.related(q="economy", k=10, vocab="v2")} == {"v2"}
     ru = index.related(q="economic policy", k=10, lang="ru")

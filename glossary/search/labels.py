@@ -13,7 +13,9 @@ alternative over hidden label, then shorter label, then alphabetical (then URI).
 One hit per concept: its best-ranked matching label. A query of several words also
 finds, after all those, the labels in which each of its words starts a word, in any
 order ("educ polic" and "policy educ" find "Educational policy"): autocomplete where
-people type the start of each word.
+people type the start of each word. A query's British or American other spellings
+(spelling.py) are searched beside it, in the same tiers: "labor market" finds
+"Labour market" as an exact match.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from typing import Any
 import numpy as np
 
 from glossary.search.records import ALT, HIDDEN, PREF, ConceptRecord
+from glossary.search.spelling import variants
 from glossary.search.text import fold, lang_matches, word_starts, words
 
 KEYS_FILE = "label_keys.txt"
@@ -205,17 +208,38 @@ class LabelIndex:
         if not key:
             return []
         mask = self.lang_mask(lang)
-        ranked = self._prefix_matches(key, mask, vocab)  # (label, tier), best first
+        # (label, tier, length of the spelling that matched), best first
+        ranked = self._prefix_matches(key, mask, vocab)
+        others = variants(key)
+        if others:
+            ranked = self._merged(
+                [ranked, *(self._prefix_matches(k, mask, vocab, whole=True) for k in others)]
+            )
         qwords = words(key)
         if len(qwords) > 1 and offset + limit > len(ranked):
-            seen = {int(self.label_concept[label]) for label, _ in ranked}
-            ranked += [(label, ALL_WORDS) for label in self._all_words(qwords, mask, vocab, seen)]
+            seen = {int(self.label_concept[label]) for label, _, _ in ranked}
+            ranked += [(label, ALL_WORDS, len(key))
+                       for label in self._all_words(qwords, mask, vocab, seen)]  # fmt: skip
         hits: list[LabelHit] = []
-        for label, t in ranked[offset : offset + limit]:
+        for label, t, qlen in ranked[offset : offset + limit]:
             kind = int(self.label_kind[label])
-            score = label_score(t, kind, len(key), int(self.label_len[label]))
+            score = label_score(t, kind, qlen, int(self.label_len[label]))
             hits.append(LabelHit(int(self.label_concept[label]), label, t, score))
         return hits
+
+    def _merged(self, lists: list[list[tuple[int, int, int]]]) -> list[tuple[int, int, int]]:
+        """Match lists, the query's first then its other spellings', as one: each
+        concept's best match, ranked by tier, then the query's own spelling first, then
+        label."""
+        best: dict[int, tuple[int, int, int, tuple[int, int, int]]] = {}
+        for alt, found in enumerate(lists):
+            for match in found:
+                label, t = match[0], match[1]
+                concept = int(self.label_concept[label])
+                rank = (t, min(alt, 1), int(self.label_rank[label]))
+                if concept not in best or rank < best[concept][:3]:
+                    best[concept] = (*rank, match)
+        return [entry[3] for entry in sorted(best.values(), key=lambda e: e[:3])]
 
     def _keep(self, labels: np.ndarray, mask: np.ndarray | None, vocab: int | None) -> np.ndarray:
         keep = np.ones(len(labels), dtype=bool)
@@ -226,15 +250,20 @@ class LabelIndex:
         return keep
 
     def _prefix_matches(
-        self, key: str, mask: np.ndarray | None, vocab: int | None
-    ) -> list[tuple[int, int]]:
-        """Labels where ``key`` starts a word: the best per concept, ranked."""
+        self, key: str, mask: np.ndarray | None, vocab: int | None, *, whole: bool = False
+    ) -> list[tuple[int, int, int]]:
+        """Labels where ``key`` starts a word: the best per concept, ranked, as
+        (label, tier, ``len(key)``). ``whole``: where it also ends one (another
+        spelling of a typed word: "labor" must not find "Laboratory")."""
         lo, hi = self._range(key)
         if lo >= hi:
             return []
         labels = self.entry_label[lo:hi]
         offsets = self.entry_offset[lo:hi]
         keep = self._keep(labels, mask, vocab)
+        if whole:
+            n = len(key)
+            keep &= np.array([self.keys[i][n : n + 1] in ("", " ") for i in range(lo, hi)], bool)
         labels, offsets = labels[keep], offsets[keep]
         if len(labels) == 0:
             return []
@@ -245,7 +274,7 @@ class LabelIndex:
         concepts = self.label_concept[labels[order]]
         _, first = np.unique(concepts, return_index=True)  # best entry per concept
         first.sort()
-        return [(int(labels[order[p]]), int(tier[order[p]])) for p in first]
+        return [(int(labels[order[p]]), int(tier[order[p]]), len(key)) for p in first]
 
     def _all_words(
         self, qwords: list[str], mask: np.ndarray | None, vocab: int | None, seen: set[int]
@@ -276,18 +305,20 @@ class LabelIndex:
         return out
 
     def exact(self, q: str, *, vocab: int | None = None) -> list[int]:
-        """Concepts with a label (any kind, any language) whose folded form is ``fold(q)``."""
+        """Concepts with a label (any kind, any language) whose folded form is ``fold(q)``
+        or one of its other spellings (spelling.py)."""
         key = fold(q)
         if not key:
             return []
-        lo = bisect.bisect_left(self.keys, key)
-        hi = bisect.bisect_right(self.keys, key, lo)
         out: list[int] = []
-        for i in range(lo, hi):
-            if self.entry_offset[i] == 0:
-                concept = int(self.label_concept[self.entry_label[i]])
-                if vocab is None or int(self.concept_vocab[concept]) == vocab:
-                    out.append(concept)
+        for k in [key, *variants(key)]:
+            lo = bisect.bisect_left(self.keys, k)
+            hi = bisect.bisect_right(self.keys, k, lo)
+            for i in range(lo, hi):
+                if self.entry_offset[i] == 0:
+                    concept = int(self.label_concept[self.entry_label[i]])
+                    if vocab is None or int(self.concept_vocab[concept]) == vocab:
+                        out.append(concept)
         return sorted(set(out))
 
     def word_overlap(
