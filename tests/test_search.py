@@ -113,6 +113,21 @@ def test_fold(text: str, folded: str) -> None:
     assert fold(text) == folded
 
 
+def test_fold_fast_path_equals_the_character_rule() -> None:
+    import unicodedata
+
+    from glossary.search.text import _fold_chars
+
+    rng = random.Random(3)
+    alphabet = ("abcXYZ019 -_.,;:'\"()/&\t\n\u00a0éÉàçñøÅßœæﬁ½²" + "\u0301\u0308\u0327"
+                + "экЙ" + "سِ" + "经济" + "\u2044\u2013\u200b")  # fmt: skip
+    texts = ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 12)))
+             for _ in range(3000)]  # fmt: skip
+    for text in texts:
+        reference = _fold_chars(unicodedata.normalize("NFKD", text.casefold()))
+        assert fold.__wrapped__(text) == reference, repr(text)
+
+
 def test_word_starts_cjk_every_character() -> None:
     assert word_starts("经济政策") == [0, 1, 2, 3]
     assert word_starts("social policy") == [0, 7]
@@ -460,6 +475,54 @@ def test_related_penalises_labels_whose_words_nest_with_the_query(index: SearchI
             sem = (1 - index.gamma) * cos + index.gamma * ctx
             want = sem - index.rho if h.uri in nested_uris else sem
             assert h.score == pytest.approx(min(0.99, max(0.0, want)), abs=1e-5), (q, h.uri)
+
+
+def test_a_rebuild_reuses_the_wordnet_expansions(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import shutil
+
+    from glossary.search.build import EXPANSIONS_FILE
+    from glossary.search.expansion import WordNet
+
+    fixture = Path(__file__).parent / "data" / "wordnet"
+    wordnet = WordNet(fixture)
+    asked: list[list[str]] = []
+    real = WordNet.expansions
+
+    def counted(self: WordNet, texts: list[str]) -> list[str | None]:
+        asked.append(list(texts))
+        return real(self, texts)
+
+    monkeypatch.setattr(WordNet, "expansions", counted)
+    store = make_store({"v1": PREFIXES + """
+ex:roma a skos:Concept ; skos:prefLabel "Gypsies"@en .
+ex:frost a skos:Concept ; skos:prefLabel "Frozen ground"@en .
+"""})  # fmt: skip
+
+    def build(wn: WordNet) -> None:
+        build_all(store, ["v1"], tmp_path, wordnet=wn)
+
+    build(wordnet)
+    assert asked == [["Frozen ground", "Gypsies"]]
+    before = SearchIndex.open(tmp_path, encoder=HashEncoder()).related(q="Gypsies", k=2)
+    build(wordnet)  # unchanged: nothing looked up, the same answers
+    assert asked == [["Frozen ground", "Gypsies"]]
+    assert SearchIndex.open(tmp_path, encoder=HashEncoder()).related(q="Gypsies", k=2) == before
+    store.update("INSERT DATA { GRAPH <urn:x-glossary:vocab:v1> { "
+                 "<http://example.org/v1/mouse> a <http://www.w3.org/2004/02/skos/core#Concept> ; "
+                 '<http://www.w3.org/2004/02/skos/core#prefLabel> "Mice"@en } }')  # fmt: skip
+    build(wordnet)  # only the new prefLabel
+    assert asked[1:] == [["Mice"]]
+    # other WordNet files (a copy elsewhere): looked up again
+    shutil.copytree(fixture, tmp_path / "wn")
+    build(WordNet(tmp_path / "wn"))
+    assert sorted(asked[2]) == ["Frozen ground", "Gypsies", "Mice"]
+    # a damaged file is only a cache: ignored, the build goes on
+    manifest = json.loads((search_dir(tmp_path) / "v1.json").read_text())
+    (search_dir(tmp_path) / manifest["dir"] / EXPANSIONS_FILE).write_text("{not json")
+    build(WordNet(tmp_path / "wn"))
+    assert len(asked) == 4 and sorted(asked[3]) == ["Frozen ground", "Gypsies", "Mice"]
 
 
 def test_concepts_get_their_wordnet_expansion_as_one_more_vector(tmp_path: Path) -> None:

@@ -100,6 +100,10 @@ def read_manifest(index_dir: Path, vocab_id: str) -> dict[str, Any] | None:
     return data
 
 
+#: Each prefLabel's WordNet expansion, kept for the next build (_read_expansions).
+EXPANSIONS_FILE = "wordnet_expansions.json"
+
+
 def _write_json_atomic(path: Path, data: object) -> None:
     tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
     tmp.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
@@ -157,13 +161,23 @@ def build_indexes(
             from glossary.search.expansion import expander_for
 
             wordnet = expander_for(encoder.model_id)
-        composer = Composer(records)
-        pairs = concept_texts(records, scheme, wordnet=wordnet, composer=composer)
-        texts = [t for _, t in pairs]
         previous = read_manifest(index_dir, vocab_id)
+        last = base / str(previous["dir"]) if previous else None
+        expander = None
+        if wordnet is not None:
+            from glossary.search.expansion import ExpansionCache, wordnet_identity
+
+            identity = wordnet_identity(wordnet.directory)
+            expander = ExpansionCache(wordnet, _read_expansions(last, identity))
+        composer = Composer(records)
+        pairs = concept_texts(records, scheme, wordnet=expander, composer=composer)
+        if expander is not None and expander.used:
+            _write_json_atomic(tmp / EXPANSIONS_FILE, {"wordnet": identity,
+                                                       "expansions": expander.used})  # fmt: skip
+        texts = [t for _, t in pairs]
         prev_dir = None
         if previous and previous.get("model") == encoder.model_id:
-            prev_dir = base / str(previous["dir"])
+            prev_dir = last
         t0 = time.perf_counter()
         label = f"embedding {vocab_id}" if progress else None
         vectors, hashes, encoded = encode_cached(encoder, texts, prev_dir, progress=label)
@@ -197,6 +211,24 @@ def build_indexes(
     keep = {final.name, previous["dir"]} if previous else {final.name}
     _remove_old_generations(base, vocab_id, keep)
     return stats
+
+
+def _read_expansions(prev_dir: Path | None, identity: str) -> dict[str, str | None]:
+    """The previous build's WordNet expansions, if made from the same WordNet files
+    (a cache: an unreadable or stale file is ignored and the expansions looked up)."""
+    if prev_dir is None:
+        return {}
+    try:
+        doc = json.loads((prev_dir / EXPANSIONS_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(doc, dict) or doc.get("wordnet") != identity:
+        return {}
+    found = doc.get("expansions")
+    if not isinstance(found, dict):
+        return {}
+    return {k: v for k, v in found.items()
+            if isinstance(k, str) and (v is None or isinstance(v, str))}  # fmt: skip
 
 
 def context_rows(pairs: list[tuple[int, str]], context: list[str | None]) -> np.ndarray:

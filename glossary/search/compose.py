@@ -24,7 +24,7 @@ from glossary.search.records import ALT, PREF, ConceptRecord
 from glossary.search.text import lang_matches
 
 if TYPE_CHECKING:
-    from glossary.search.expansion import WordNet
+    from glossary.search.expansion import ExpansionCache, WordNet
 
 NOTE_CHARS = 240
 #: At most this many notes (definitions first, then scope notes) get their own vector.
@@ -144,7 +144,7 @@ def concept_texts(
     records: Sequence[ConceptRecord],
     scheme: str = DEFAULT_SCHEME,
     lang: str = "en",
-    wordnet: WordNet | None = None,
+    wordnet: WordNet | ExpansionCache | None = None,
     composer: Composer | None = None,
 ) -> list[tuple[int, str]]:
     """``(record number, text)`` for every text of every record, in record order.

@@ -72,8 +72,10 @@ def extract_records(ox: Any, graph: str) -> list[ConceptRecord]:
         if uri is None:
             continue
         typed.add(uri)
-        if isinstance(quad.object, pyoxigraph.NamedNode) and quad.object.value == SKOS + "Concept":
-            records.setdefault(uri, ConceptRecord(uri))
+        obj = quad.object
+        concept = isinstance(obj, pyoxigraph.NamedNode) and obj.value == SKOS + "Concept"
+        if concept and uri not in records:  # (setdefault would make a record each time)
+            records[uri] = ConceptRecord(uri)
 
     for kind, prop in ((PREF, "prefLabel"), (ALT, "altLabel"), (HIDDEN, "hiddenLabel")):
         for quad in _quads(ox, SKOS + prop, g):
@@ -86,7 +88,9 @@ def extract_records(ox: Any, graph: str) -> list[ConceptRecord]:
             text = " ".join(obj.value.split())  # real data has stray whitespace
             if not text:
                 continue
-            rec = records.setdefault(uri, ConceptRecord(uri))
+            rec = records.get(uri)
+            if rec is None:
+                rec = records[uri] = ConceptRecord(uri)
             rec.labels.append((text, obj.language or "", kind))
 
     for prop in ("definition", "scopeNote"):  # definitions first; each sorted
