@@ -199,20 +199,14 @@ class ExpansionCache:
         self.wordnet = wordnet
         self.known: dict[str, str | None] = dict(known or {})
         self.used: dict[str, str | None] = {}  # what this build asked for: what to keep
-        self.looked_up = 0
 
     def expansions(self, texts: Sequence[str]) -> list[str | None]:
         missing = [t for t in dict.fromkeys(texts) if t not in self.known]
         if missing:
             self.known.update(zip(missing, self.wordnet.expansions(missing), strict=True))
-            self.looked_up += len(missing)
         out = [self.known[t] for t in texts]
         self.used.update(zip(texts, out, strict=True))
         return out
-
-    def identity(self) -> str:
-        """What the remembered expansions depend on: the WordNet files."""
-        return wordnet_identity(self.wordnet.directory)
 
 
 def wordnet_identity(directory: Path) -> str:
