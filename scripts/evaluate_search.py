@@ -30,7 +30,13 @@ comparison; the hybrid's parameters can be swept (``--alphas``, ``--rhos``,
 ``--gammas``) on STW (the tuning
 set); UNESCO is the test set, and its figures are reported for the parameters chosen
 on STW (all rows are printed). The last lines give the production hybrid (what
-``/api/related?q=`` runs) against the goal.
+``/api/related?q=`` runs) against the goal, with 95 % (Wilson) intervals.
+
+Every held-out English altLabel is queried (STW 6,754, UNESCO 2,911); ``--max-queries
+N`` samples N of them instead (seeded). The issue's reference points were measured on
+1,500: the last lines also give the production hybrid on this script's seeded sample
+of 1,500 (its default until session 6; STW's parameters were chosen on that sample,
+so STW's other queries are the fairer check of them).
 
 The model is the configured one: all-MiniLM-L6-v2 with its shipped WordNet tuning
 (glossary/search/tuning.py) unless ``GLOSSARY_EMBEDDING_TUNING=off`` (the plain model)
@@ -44,6 +50,7 @@ or ``--model``; the first line names it.
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import random
 import sys
@@ -68,6 +75,11 @@ from glossary.search.text import fold, lang_matches  # noqa: E402
 VOCABS = Path(os.environ.get("GLOSSARY_VOCABULARIES", ROOT.parent / "shared" / "vocabularies"))
 SKOS = "http://www.w3.org/2004/02/skos/core#"
 FILES = {"stw": "stw-9.16.ttl.gz", "unesco": "unesco-thesaurus.ttl.gz"}
+#: Issue 5's goal for the production hybrid on UNESCO.
+GOAL_HIT1, GOAL_HIT10 = 0.50, 0.85
+#: The size of the issue's reference points (1,500 held-out altLabels): a seeded sample
+#: of this many is also reported when every held-out altLabel is queried.
+REFERENCE_SIZE = 1500
 #: Vocabularies training may use (scripts/train_query_adapter.py,
 #: scripts/train_embedding_tuning.py): every file in ../shared/vocabularies with English
 #: synonyms, notes or hierarchy, except the two evaluated here (held out) and YSO (no
@@ -221,6 +233,23 @@ def evaluate(
     return out
 
 
+def interval(p: float, n: int, z: float = 1.96) -> str:
+    """The Wilson score interval of a proportion ``p`` of ``n`` queries (95 %): how far
+    another draw of as many queries could move it."""
+    if n == 0:
+        return "-"
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z / (1 + z * z / n) * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
+    return f"{max(0.0, centre - half):.3f}-{min(1.0, centre + half):.3f}"
+
+
+def goal(vocab: str, h1: float, h10: float) -> str:
+    if vocab != "unesco":
+        return ""
+    met = "met" if h1 >= GOAL_HIT1 and h10 >= GOAL_HIT10 else "NOT met"
+    return f"; goal hit@1 >= {GOAL_HIT1:.2f}, hit@10 >= {GOAL_HIT10:.2f}: {met}"
+
+
 def hybrid_name(alpha: float, rho: float, gamma: float) -> str:
     return f"hybrid a={alpha:.2f} rho={rho:.2f} g={gamma:.2f}"
 
@@ -256,8 +285,9 @@ def ngram_scores(index: SearchIndex, queries: list[str], n: int) -> list[dict[in
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--max-queries", type=int, default=1500,
-                    help="sample this many held-out altLabels per vocabulary (seeded)")  # fmt: skip
+    ap.add_argument("--max-queries", type=int, default=0,
+                    help="sample this many held-out altLabels per vocabulary (seeded); "
+                    "0, the default: every one")  # fmt: skip
     ap.add_argument("--schemes", default=f"pref,{DEFAULT_SCHEME}",
                     help="concept-text schemes (compose.py); the last is also the "
                     "production one when it is the default")  # fmt: skip
@@ -289,13 +319,19 @@ def main() -> int:
     table: dict[tuple[str, str], dict[str, tuple[float, float, float]]] = {}
     counts: dict[str, tuple[int, int]] = {}
     expanded: dict[str, int] = {}
+    sampled: dict[str, tuple[int, tuple[float, float, float]]] = {}
     for vocab in args.vocabs.split(","):
         store, graph, held = load_without_alt(vocab)
         total = len(held)
-        held = evaluation_sample(held, args.max_queries)
+        if args.max_queries > 0:
+            held = evaluation_sample(held, args.max_queries)
         counts[vocab] = (len(held), total)
         queries = [t for t, _ in held]
         gold = [u for _, u in held]
+        # The seeded sample of REFERENCE_SIZE queries (the size of the issue's reference
+        # points, and this script's default until all were queried), inside this run.
+        position = {pair: i for i, pair in enumerate(held)}
+        subset = [position[pair] for pair in evaluation_sample(held, REFERENCE_SIZE)]
         qvecs = encoder.inner.encode(queries, progress="queries")
         # What SearchIndex.related(q=...) searches with (SearchIndex.query_vectors).
         variants: dict[str, np.ndarray] = {}
@@ -319,6 +355,15 @@ def main() -> int:
                                     gammas=gammas)  # fmt: skip
                     rows.update({f"{m} {suffix}": v for m, v in more.items()})
                 table[(vocab, scheme)] = rows
+                if scheme == DEFAULT_SCHEME and len(subset) < len(held):
+                    vecs = variants.get("+wordnet", qvecs)
+                    part = evaluate(index, [queries[i] for i in subset], vecs[subset],
+                                    [gold[i] for i in subset], [DEFAULT_ALPHA], [DEFAULT_RHO],
+                                    labels=False, gammas=[DEFAULT_GAMMA])  # fmt: skip
+                    sampled[vocab] = (
+                        len(subset),
+                        part[hybrid_name(DEFAULT_ALPHA, DEFAULT_RHO, DEFAULT_GAMMA)],
+                    )
             print(f"  {vocab} {scheme}: built in {built:.1f}s", flush=True)
 
     print()
@@ -340,22 +385,23 @@ def main() -> int:
         if ("unesco", best[0]) in table:
             h1, h10, mrr = table[("unesco", best[0])][best[1]]
             print(f"UNESCO with it: hit@1 {h1:.3f}, hit@10 {h10:.3f}, MRR {mrr:.3f} "
-                  f"(goal hit@1 >= 0.50, hit@10 >= 0.85)")  # fmt: skip
+                  f"(goal hit@1 >= {GOAL_HIT1:.2f}, hit@10 >= {GOAL_HIT10:.2f})")  # fmt: skip
     production = hybrid_name(DEFAULT_ALPHA, DEFAULT_RHO, DEFAULT_GAMMA)
     if wordnet is not None:
         production += " +wordnet"
     for vocab in counts:
         rows = table.get((vocab, DEFAULT_SCHEME), {})
         if production in rows:
+            n = counts[vocab][0]
             h1, h10, mrr = rows[production]
-            goal = (
-                "; goal hit@1 >= 0.50, hit@10 >= 0.85: "
-                + ("met" if h1 >= 0.50 and h10 >= 0.85 else "NOT met")
-                if vocab == "unesco"
-                else ""
-            )
-            print(f"production ({DEFAULT_SCHEME}, {production}) on {vocab}: hit@1 {h1:.3f}, "
-                  f"hit@10 {h10:.3f}, MRR {mrr:.3f}{goal}")  # fmt: skip
+            print(f"production ({DEFAULT_SCHEME}, {production}) on {vocab}, {n} queries: "
+                  f"hit@1 {h1:.3f} (95 % interval {interval(h1, n)}), hit@10 {h10:.3f} "
+                  f"({interval(h10, n)}), MRR {mrr:.3f}{goal(vocab, h1, h10)}")  # fmt: skip
+        if vocab in sampled and production in rows:
+            n, (h1, h10, mrr) = sampled[vocab]
+            print(f"  its seeded sample of {n} (--max-queries {n}): hit@1 {h1:.3f} "
+                  f"({interval(h1, n)}), hit@10 {h10:.3f} ({interval(h10, n)}), "
+                  f"MRR {mrr:.3f}{goal(vocab, h1, h10)}")  # fmt: skip
     print(f"encoded {encoder.encoded} distinct concept texts in {encoder.seconds:.1f}s")
     return 0
 
