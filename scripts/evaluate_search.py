@@ -148,8 +148,9 @@ def load_without_alt(name: str) -> tuple[object, str, list[tuple[str, str]]]:
 
 
 def evaluation_sample(held: list[tuple[str, str]], n: int = 1500) -> list[tuple[str, str]]:
-    """The evaluated queries: ``n`` of the held-out (label, concept) pairs, seeded
-    (scripts/train_embedding_tuning.py keeps their concepts out of training)."""
+    """``n`` of the held-out (label, concept) pairs, seeded: the queries of
+    ``--max-queries n`` and the reference sample (scripts/train_embedding_tuning.py
+    --stw-split keeps the sample's concepts out of training)."""
     return random.Random(42).sample(held, n) if len(held) > n else held
 
 

@@ -27,8 +27,10 @@ about 25 minutes on two cores.
         [--rank 32] [--seed 0] [--stw-split]
 
 ``--stw-split`` (an experiment, not the shipped delta) also trains on the STW
-concepts that scripts/evaluate_search.py does not query; STW is then no longer an
-unseen vocabulary, and its figures cannot choose between deltas (docs/search.md).
+concepts outside scripts/evaluate_search.py's seeded sample of 1,500 queries; STW is
+then no longer an unseen vocabulary, and its figures cannot choose between deltas
+(docs/search.md; measure such a delta with ``evaluate_search.py --max-queries 1500``,
+since by default it queries every held-out altLabel, the trained ones too).
 
 Then measure: ``scripts/evaluate_search.py`` (held-out altLabels, tuned and plain
 rows) and ``pytest -m slow tests/test_search_related.py`` (the paraphrase set).
@@ -207,8 +209,9 @@ def main() -> int:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--vocabularies", type=Path, default=VOCABS)
     ap.add_argument("--stw-split", action="store_true",
-                    help="also train on the STW concepts that scripts/evaluate_search.py "
-                    "does not query (their altLabels and notes); UNESCO stays unseen")  # fmt: skip
+                    help="also train on the STW concepts outside scripts/evaluate_search.py's "
+                    "seeded sample of 1,500 queries (their altLabels and notes); UNESCO "
+                    "stays unseen")  # fmt: skip
     args = ap.parse_args()
     wn_dir = default_wordnet_dir()
     if wn_dir is None:
