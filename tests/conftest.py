@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import contextlib
+import importlib.util
 import os
 import shutil
 import socket
@@ -25,6 +26,17 @@ def vocabularies() -> Path:
     if not VOCABULARIES.is_dir():
         pytest.fail(f"the shared vocabularies are missing at {VOCABULARIES}")
     return VOCABULARIES
+
+
+@pytest.fixture(scope="session")
+def evaluate_search():
+    """scripts/evaluate_search.py as a module (its protocol and reporting helpers)."""
+    path = ROOT / "scripts" / "evaluate_search.py"
+    spec = importlib.util.spec_from_file_location("evaluate_search", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 # --------------------------------------------------------------------------- processes

@@ -1,26 +1,11 @@
-"""scripts/evaluate_search.py's reporting helpers (the evaluation itself is run by hand:
-it needs ../shared/vocabularies and the real model, minutes)."""
+"""scripts/evaluate_search.py's reporting helpers (the evaluation itself, on UNESCO:
+tests/test_search_quality.py, slow)."""
 
-import importlib.util
 import random
-from pathlib import Path
-
-import pytest
-
-ROOT = Path(__file__).resolve().parent.parent
 
 
-@pytest.fixture(scope="module")
-def ev():
-    spec = importlib.util.spec_from_file_location(
-        "evaluate_search", ROOT / "scripts" / "evaluate_search.py"
-    )
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-def test_the_interval_is_wilsons(ev):
+def test_the_interval_is_wilsons(evaluate_search):
+    ev = evaluate_search
     # Wilson's 95 % interval for 50 of 100 and for 0 of 20 (textbook values).
     assert ev.interval(0.5, 100) == "0.404-0.596"
     assert ev.interval(0.0, 20) == "0.000-0.161"
@@ -28,14 +13,16 @@ def test_the_interval_is_wilsons(ev):
     assert ev.interval(0.493, 1500) == "0.468-0.518"
 
 
-def test_the_goal_is_judged_on_unesco_only(ev):
+def test_the_goal_is_judged_on_unesco_only(evaluate_search):
+    ev = evaluate_search
     assert ev.goal("unesco", 0.512, 0.858).endswith(": met")
     assert ev.goal("unesco", 0.493, 0.857).endswith(": NOT met")
     assert ev.goal("unesco", 0.55, 0.84).endswith(": NOT met")
     assert ev.goal("stw", 0.9, 0.9) == ""
 
 
-def test_the_reference_sample_is_seeded_and_inside_the_full_set(ev):
+def test_the_reference_sample_is_seeded_and_inside_the_full_set(evaluate_search):
+    ev = evaluate_search
     held = [(f"label {i}", f"urn:c{i % 700}") for i in range(3000)]
     sample = ev.evaluation_sample(held, ev.REFERENCE_SIZE)
     assert len(sample) == 1500 and len(set(sample)) == 1500
