@@ -42,7 +42,9 @@ def test_a_missing_precondition_skips_outside_ci_and_fails_in_it(
         assert result.ret == pytest.ExitCode.OK
 
 
-def test_any_skip_fails_a_ci_run(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_any_skip_fails_a_ci_run(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
     pytester.makeconftest((ROOT / "tests" / "conftest.py").read_text())
     pytester.makepyfile("import pytest\n\ndef test_skipped():\n    pytest.skip('why')\n")
     monkeypatch.setenv("GLOSSARY_CI", "1")
