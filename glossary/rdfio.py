@@ -73,6 +73,9 @@ def parse_bytes(
     """
     import pyoxigraph
 
+    from glossary.rdfguard import check
+
+    check(data, fmt.label, where=where)
     try:
         return [
             pyoxigraph.Triple(q.subject, q.predicate, q.object)

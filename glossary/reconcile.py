@@ -127,9 +127,10 @@ def load_json(text: str, name: str) -> Any:
     """Parse the JSON of the ``name`` parameter; :class:`InputError` says where it broke."""
     try:
         return json.loads(text)
-    except ValueError as exc:
+    except (ValueError, RecursionError) as exc:  # RecursionError: nested past Python's stack
+        reason = "nested too deeply" if isinstance(exc, RecursionError) else str(exc)
         raise InputError(
-            f"the {name} parameter is not valid JSON ({exc})",
+            f"the {name} parameter is not valid JSON ({reason})",
             where=name,
             hint=f'give {name} as a JSON object, e.g. {name}={{"q0": {{"query": "apple"}}}}'
             if name == "queries"
