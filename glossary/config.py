@@ -57,6 +57,10 @@ def default_store_dir() -> Path:
     return Path(data_home) / "semantic-glossary" / "store"
 
 
+#: Request threads per gunicorn worker process (GLOSSARY_THREADS, --threads).
+DEFAULT_THREADS = 16
+
+
 @dataclass(frozen=True)
 class Setting:
     name: str
@@ -69,7 +73,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("store", "GLOSSARY_STORE", "~/.local/share/semantic-glossary/store",
             "directory of the embedded store and its indexes (--store wins)"),
     Setting("workers", "GLOSSARY_WORKERS", "2", "gunicorn worker processes of `glossary serve`"),
-    Setting("threads", "GLOSSARY_THREADS", "8",
+    Setting("threads", "GLOSSARY_THREADS", str(DEFAULT_THREADS),
             "request threads per worker process (--threads wins)"),
     Setting("bind", "GLOSSARY_BIND", "127.0.0.1:8000",
             "address gunicorn binds when run without `glossary serve` (--host/--port win)"),
@@ -91,7 +95,7 @@ SETTINGS: tuple[Setting, ...] = (
             "rows (or triples) in a SPARQL answer before it is cut (X-Result-Truncated)"),
     Setting("SPARQL workers", "GLOSSARY_SPARQL_WORKERS", "2",
             "executor subprocesses per service process for user queries"),
-    Setting("SPARQL queue", "GLOSSARY_SPARQL_QUEUE", "2",
+    Setting("SPARQL queue", "GLOSSARY_SPARQL_QUEUE", "8",
             "queries that may wait for a busy executor, per service process; more get "
             "503 with Retry-After at once"),
     Setting("SPARQL memory triples", "GLOSSARY_SPARQL_MEMORY_TRIPLES", "1000000",

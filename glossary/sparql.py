@@ -63,8 +63,10 @@ DEFAULT_WORKERS = 2  # GLOSSARY_SPARQL_WORKERS, executor subprocesses per servic
 #: GLOSSARY_SPARQL_QUEUE: queries that may wait for a busy executor, per service
 #: process; one more is refused at once (503, Retry-After). A waiting query holds one of
 #: the process's request threads, so executors plus queue must stay below the threads
-#: (8) for pages and search to keep answering while SPARQL runs to its time limit.
-DEFAULT_QUEUE = 2
+#: (GLOSSARY_THREADS, 16: 6 left) for pages and search to keep answering while SPARQL
+#: runs to its time limit. scripts/load_test.py: with a queue of 2, 16 clients of a
+#: mixed load already met "busy" now and then.
+DEFAULT_QUEUE = 8
 #: Executors run this much nicer than the service (os.nice): a query that runs to its
 #: time limit yields the CPU to pages, search and /health on a busy machine.
 EXECUTOR_NICENESS = 10

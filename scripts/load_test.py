@@ -127,7 +127,8 @@ def _ok(req: dict[str, Any], status: int, body: bytes) -> bool:
 
 
 Plan = list[tuple[list[tuple[str, int]], dict[str, list[dict[str, Any]]]]]
-Record = tuple[str, int, float, float, bool]
+#: kind, status ("status title" of a problem), seconds, end time, ok
+Record = tuple[str, str, float, float, bool]
 
 
 def client_process(port: int, plan: Plan, threads: int, duration: float, seed: int) -> list[Record]:
@@ -150,11 +151,14 @@ def client_process(port: int, plan: Plan, threads: int, duration: float, seed: i
             try:
                 status, body = _send(conn, req)
                 ok = _ok(req, status, body)
-            except (OSError, http.client.HTTPException, ValueError, KeyError):
+                what = str(status)
+                if status >= 400 and body.startswith(b"{"):
+                    what += " " + str(json.loads(body).get("title"))
+            except (OSError, http.client.HTTPException, ValueError, KeyError) as exc:
                 conn.close()
                 conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-                status, ok = 0, False
-            mine.append((kind, status, time.perf_counter() - start, time.time(), ok))
+                what, ok = type(exc).__name__, False
+            mine.append((kind, what, time.perf_counter() - start, time.time(), ok))
         conn.close()
         with lock:
             records.extend(mine)
@@ -209,7 +213,7 @@ def report(title: str, records: list[Record], duration: float,
             base = f"   {idle[kind][0]:.1f} / {idle[kind][1]:.1f}"
         print(f"  {kind:<10} {len(rows):>8} {len(errors):>6} {len(rows) / duration:>7.1f} "
               f"{p50:>8.1f} {p99:>8.1f}{base}")  # fmt: skip
-        statuses: dict[int, int] = {}
+        statuses: dict[str, int] = {}
         for r in errors:
             statuses[r[1]] = statuses.get(r[1], 0) + 1
         if errors:

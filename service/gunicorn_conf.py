@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import os
 
+from glossary.config import DEFAULT_THREADS
+
 wsgi_app = "service:create_app()"
 bind = os.environ.get("GLOSSARY_BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("GLOSSARY_WORKERS", "2"))
@@ -16,7 +18,7 @@ workers = int(os.environ.get("GLOSSARY_WORKERS", "2"))
 # surface is safe to share between threads (one store handle and its caches under
 # locks, the SPARQL executor pool, the search indexes, the encoder under its lock).
 worker_class = "gthread"
-threads = int(os.environ.get("GLOSSARY_THREADS", "8"))
+threads = int(os.environ.get("GLOSSARY_THREADS", str(DEFAULT_THREADS)))
 # Not preloaded: each worker opens the store itself after the fork (a RocksDB handle
 # must not be shared across processes), and follows new snapshots on its own.
 preload_app = False

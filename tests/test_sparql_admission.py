@@ -133,7 +133,7 @@ def test_pages_and_health_answer_while_sparql_runs_to_its_time_limit(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """One gunicorn worker process (the hardest case): four queries run to the time
-    limit (two executors, two queued), a fifth is refused at once, and meanwhile
+    limit (two executors, a queue of two), a fifth is refused at once, and meanwhile
     /health, label search and a concept page all answer before the slow ones end."""
     import requests
     from conftest import STORE_DATA
@@ -143,6 +143,7 @@ def test_pages_and_health_answer_while_sparql_runs_to_its_time_limit(
 
     monkeypatch.setenv("GLOSSARY_EMBEDDING_MODEL", "hash")
     monkeypatch.setenv("GLOSSARY_SPARQL_TIMEOUT", "4")
+    monkeypatch.setenv("GLOSSARY_SPARQL_QUEUE", "2")
     with Store.open(tmp_path / "st", read_only=False) as store:
         store.load([STORE_DATA / "mini.ttl"])
     server = Server(tmp_path / "st", tmp_path / "serve.log", workers=1)

@@ -18,6 +18,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from glossary.cli import add_store_argument, chosen_store
+from glossary.config import DEFAULT_THREADS
 from glossary.errors import InputError, ValidationFailed
 
 #: The id the bundled community glossary is loaded under.
@@ -60,8 +61,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--threads",
         type=_count("threads"),
-        default=os.environ.get("GLOSSARY_THREADS", "8"),
-        help="request threads per worker process (default: $GLOSSARY_THREADS, else 8); "
+        default=os.environ.get("GLOSSARY_THREADS", str(DEFAULT_THREADS)),
+        help="request threads per worker process (default: $GLOSSARY_THREADS, else "
+        f"{DEFAULT_THREADS}); "
         "a SPARQL query running to its time limit holds one",
     )
     parser.add_argument(
@@ -106,7 +108,7 @@ def prepare_store(store_dir: Path) -> str:
         return f"serving {len(vocabs)} vocabularies: {', '.join(v.id for v in vocabs)}"
 
 
-def gunicorn_argv(host: str, port: int, workers: int, threads: int = 8) -> list[str]:
+def gunicorn_argv(host: str, port: int, workers: int, threads: int = DEFAULT_THREADS) -> list[str]:
     bind = f"[{host}]:{port}" if ":" in host and not host.startswith("[") else f"{host}:{port}"
     return [sys.executable, "-m", "gunicorn", "--config", "python:service.gunicorn_conf",
             "--bind", bind, "--workers", str(workers), "--threads", str(threads)]  # fmt: skip
