@@ -18,7 +18,7 @@ them. Clients run in 4 processes of threads, each thread with its own keep-alive
 connection (the client's own CPU use is part of the machine's load: 2 cores here).
 
     .venv/bin/python scripts/load_test.py [--store DIR] [--scenarios mixed,slow-sparql,reload]
-        [--clients 64] [--duration 60] [--workers 2] [--threads 8]
+        [--clients 64] [--duration 60] [--workers 2] [--threads 16]
 
 The store (default: a directory under /tmp, kept between runs) is filled on first use
 with the community glossary and ../shared/vocabularies/stw-9.16.ttl.gz, with the real
@@ -47,6 +47,8 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from glossary.config import DEFAULT_THREADS  # noqa: E402
 
 SKOS = "http://www.w3.org/2004/02/skos/core#"
 STW = ROOT.parent / "shared" / "vocabularies" / "stw-9.16.ttl.gz"
@@ -347,7 +349,7 @@ def main() -> int:
     parser.add_argument("--clients", type=int, default=64)
     parser.add_argument("--duration", type=float, default=60.0)
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--threads", type=int, default=8)
+    parser.add_argument("--threads", type=int, default=DEFAULT_THREADS)
     parser.add_argument("--slow-clients", type=int, default=8)
     args = parser.parse_args()  # fmt: skip
     scenarios = [s.strip() for s in args.scenarios.split(",") if s.strip()]
