@@ -117,7 +117,8 @@ def sparql_path(g: rdflib.Graph, path: Any) -> str:
     raise NotTranslatable(f"unknown path {path}")
 
 
-def _targets(g: rdflib.Graph, shape: Any) -> str:
+def targets_query(g: rdflib.Graph, shape: Any) -> str:
+    """A shape's focus nodes as a subquery selecting ``?this``."""
     import rdflib
 
     sh = rdflib.Namespace(SH)
@@ -217,7 +218,7 @@ def translate(g: rdflib.Graph, shape: Any) -> list[CoreQuery]:
     import rdflib
 
     sh = rdflib.Namespace(SH)
-    targets = _targets(g, shape)
+    targets = targets_query(g, shape)
     path_node = g.value(shape, sh.path)
     queries = list(_queries(g, shape, targets, path_node))
     if not queries:

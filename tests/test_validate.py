@@ -80,7 +80,9 @@ def test_validate_graph_reports_results_with_all_fields() -> None:
         message=r.message,
         shape=GLS + "SemanticRelationTargetIsConcept",
         value="<http://example.org/Role>",
+        profile="skos",
     )
+    assert report.profile == "skos"
     assert "not declared a skos:Concept" in r.message
 
 
