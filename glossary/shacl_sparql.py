@@ -136,6 +136,22 @@ def targets_query(g: rdflib.Graph, shape: Any) -> str:
     return "{ SELECT DISTINCT ?this WHERE { " + " UNION ".join(parts) + " } }"
 
 
+def class_targets_pattern(g: rdflib.Graph, shape: Any) -> str | None:
+    """For a shape whose only targets are ``sh:targetClass``: its focus nodes as an
+    inline pattern binding ``?this`` (possibly more than once: for a ``SELECT
+    DISTINCT``). pyoxigraph plans a join with it well, where it evaluates the rest of
+    a query before joining with a subquery or a UNION. ``None`` for other targets."""
+    import rdflib
+
+    sh = rdflib.Namespace(SH)
+    others = (sh.target, sh.targetSubjectsOf, sh.targetObjectsOf, sh.targetNode)
+    classes = list(g.objects(shape, sh.targetClass))
+    if not classes or any(g.value(shape, t) is not None for t in others):
+        return None
+    values = " ".join(sparql_term(c) for c in classes)
+    return f"VALUES ?_targetClass {{ {values} }} ?this {RDF_TYPE}/{SUBCLASS}* ?_targetClass ."
+
+
 class _Fresh:
     def __init__(self) -> None:
         self._n = itertools.count()

@@ -28,6 +28,7 @@ SHACL-SPARQL, which pySHACL also runs, focus node by focus node, as the referenc
 from __future__ import annotations
 
 import functools
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -134,7 +135,12 @@ def load_shapes(directory: Path | None = None, profile: str = "glossary") -> Sha
     """The shapes of one profile, read from every ``*.ttl`` in the directory (cached)."""
     import rdflib
 
-    from glossary.shacl_sparql import NotTranslatable, targets_query, translate
+    from glossary.shacl_sparql import (
+        NotTranslatable,
+        class_targets_pattern,
+        targets_query,
+        translate,
+    )
 
     base, files = _files_graph(directory or shapes_dir())
     g, left_out = profile_graph(base, profile)
@@ -164,9 +170,11 @@ def load_shapes(directory: Path | None = None, profile: str = "glossary") -> Sha
                     f"PREFIX {g.value(decl, sh.prefix)}: <{g.value(decl, sh.namespace)}>"
                 )
         if has_target:
-            # SHACL-SPARQL binds $this to each focus node in turn; the same results,
-            # at once: the query joined with the focus nodes (its own variables kept).
-            select = f"SELECT * WHERE {{ {targets_query(g, shape)} {{ {select} }} }}"
+            inline = class_targets_pattern(g, shape)
+            distinct = re.match(r"\s*SELECT\s+DISTINCT\b", select, re.IGNORECASE)
+            select = with_focus_nodes(
+                select, inline if inline and distinct else targets_query(g, shape)
+            )
         severity = g.value(shape, sh.severity) or sh.Violation
         global_shapes.append(
             GlobalShape(
@@ -205,6 +213,20 @@ def load_shapes(directory: Path | None = None, profile: str = "glossary") -> Sha
         },
         left_out=tuple(left_out),
     )
+
+
+def with_focus_nodes(select: str, targets: str) -> str:
+    """A SHACL-SPARQL ``SELECT`` run once for all focus nodes: SHACL binds ``$this`` to
+    each focus node in turn; the same results come from joining the query's pattern with
+    the focus nodes first (``targets`` selects ``?this``, the same variable as ``$this``),
+    which also lets the store start from the few focus nodes."""
+    match = _WHERE.search(select)
+    if match is None:
+        raise ValueError(f"a SPARQL constraint without WHERE {{: {select[:80]!r}")
+    return f"{select[: match.end()]} {targets} {select[match.end() :]}"
+
+
+_WHERE = re.compile(r"\bWHERE\s*\{", re.IGNORECASE)
 
 
 def profile_for(store: pyoxigraph.Store) -> str:
