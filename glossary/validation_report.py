@@ -27,6 +27,7 @@ SEVERITIES = ("Violation", "Warning", "Info")
 _SHORT = {
     GLS: "gls:",
     "http://www.w3.org/2004/02/skos/core#": "skos:",
+    "http://www.w3.org/2008/05/skos-xl#": "skosxl:",
     "https://w3id.org/semantic-glossary/ontology#": "gl:",
     "http://purl.org/dc/terms/": "dct:",
     "http://www.w3.org/2002/07/owl#": "owl:",
