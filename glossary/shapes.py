@@ -11,9 +11,10 @@ shapes, as data:
   profile ``gls:relaxes`` become Warnings (qSKOS issues), the shapes it ``gls:leavesOut``
   (the glossary's own rules) do not run.
 
-The default follows the data (:func:`profile_for`): the glossary profile when a scheme
-declares ``dct:conformsTo gls:GlossaryProfile`` or a concept has an attributed
-definition (``gl:hasDefinition``), the skos profile otherwise. A profile's shapes graph
+The default follows the data (:func:`profile_for`, the ``gls:chosenWhen`` query of
+profiles.ttl): the glossary profile when a scheme declares ``dct:conformsTo
+gls:GlossaryProfile`` or a concept has an attributed definition (``gl:hasDefinition``),
+the skos profile otherwise. A profile's shapes graph
 is the files' graph with ``sh:deactivated true`` on the shapes it leaves out and
 ``sh:severity sh:Warning`` on those it relaxes, so pySHACL (the reference engine) reads
 exactly what the fast engine runs.
@@ -229,14 +230,23 @@ def with_focus_nodes(select: str, targets: str) -> str:
 _WHERE = re.compile(r"\bWHERE\s*\{", re.IGNORECASE)
 
 
-def profile_for(store: pyoxigraph.Store) -> str:
-    """The profile the data asks for: ``glossary`` when it declares
-    ``dct:conformsTo gls:GlossaryProfile`` or has an attributed definition, else ``skos``
-    (the named query ``ontology/queries/validation-profile.rq``)."""
-    from glossary.queries import named_query
+def profile_for(store: pyoxigraph.Store, directory: Path | None = None) -> str:
+    """The profile the data asks for: ``glossary`` when the ``gls:chosenWhen`` query of
+    ``gls:GlossaryProfile`` (profiles.ttl: a scheme declares ``dct:conformsTo
+    gls:GlossaryProfile``, or a concept has an attributed definition) is true of it, else
+    ``skos``."""
+    return "glossary" if bool(store.query(_glossary_profile_query(directory))) else "skos"
 
-    asks_for_glossary = store.query(named_query("validation-profile"))
-    return "glossary" if bool(asks_for_glossary) else "skos"
+
+@functools.lru_cache(maxsize=4)
+def _glossary_profile_query(directory: Path | None) -> str:
+    import rdflib
+
+    base, _ = _files_graph(directory or shapes_dir())
+    query = base.value(_profile_node(base, "glossary"), rdflib.URIRef(GLS + "chosenWhen"))
+    if query is None:
+        raise ValueError("profiles.ttl: gls:GlossaryProfile has no gls:chosenWhen query")
+    return str(query)
 
 
 def check_profile(profile: str | None) -> str | None:
