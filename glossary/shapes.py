@@ -124,10 +124,10 @@ def profile_graph(base: rdflib.Graph, profile: str) -> tuple[rdflib.Graph, list[
     for triple in base:
         g.add(triple)
     left_out = sorted(str(s) for s in base.objects(node, rdflib.URIRef(GLS + "leavesOut")))
-    for shape in left_out:
-        g.add((rdflib.URIRef(shape), sh.deactivated, rdflib.Literal(True)))
-    for shape in base.objects(node, rdflib.URIRef(GLS + "relaxes")):
-        g.set((shape, sh.severity, sh.Warning))
+    for iri in left_out:
+        g.add((rdflib.URIRef(iri), sh.deactivated, rdflib.Literal(True)))
+    for relaxed in base.objects(node, rdflib.URIRef(GLS + "relaxes")):
+        g.set((relaxed, sh.severity, sh.Warning))
     return g, left_out
 
 

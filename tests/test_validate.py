@@ -284,3 +284,14 @@ def test_several_files_name_each_files_profile(capsys: pytest.CaptureFixture[str
     assert {(r["file"], r["profile"]) for r in data["results"]} == {(str(NO_PREFLABEL), "skos")}
     code, out, _ = _cli(capsys, NO_PREFLABEL, GLOSSARY)
     assert f"{NO_PREFLABEL}: skos" in out and f"{GLOSSARY}: glossary" in out
+
+
+@pytest.mark.parametrize("profile", [None, "skos", "glossary"])
+def test_validation_steps_counts_every_step(profile: str | None) -> None:
+    """Progress bars are sized by validation_steps(), whatever the profile."""
+    steps: list[str] = []
+    validate_graph(rdflib.Graph().parse(VALID, format="turtle"), profile=profile,
+                   on_step=steps.append)  # fmt: skip
+    from glossary.validate import validation_steps
+
+    assert len(steps) == validation_steps()
