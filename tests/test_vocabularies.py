@@ -220,10 +220,8 @@ def test_moro_ill_typed_date_is_reported_not_logged(
     "name",
     [
         "moro-roles.ttl.gz",
-        # pySHACL runs the SPARQL shapes with targets (S27, S46) once per focus node,
-        # parsing the query each time: about 65 ms a node, so these are slow tests
-        pytest.param("write-thesaurus.ttl.gz", marks=pytest.mark.slow),
-        pytest.param("knot-technology-thesaurus.ttl.gz", marks=pytest.mark.slow),
+        "write-thesaurus.ttl.gz",
+        "knot-technology-thesaurus.ttl.gz",
         pytest.param("uat.ttl.gz", marks=pytest.mark.slow),
         pytest.param("gemet-governance-society.ttl.gz", marks=pytest.mark.slow),
     ],
