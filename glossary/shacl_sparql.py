@@ -117,7 +117,8 @@ def sparql_path(g: rdflib.Graph, path: Any) -> str:
     raise NotTranslatable(f"unknown path {path}")
 
 
-def _targets(g: rdflib.Graph, shape: Any) -> str:
+def targets_query(g: rdflib.Graph, shape: Any) -> str:
+    """A shape's focus nodes as a subquery selecting ``?this``."""
     import rdflib
 
     sh = rdflib.Namespace(SH)
@@ -133,6 +134,22 @@ def _targets(g: rdflib.Graph, shape: Any) -> str:
     if not parts:
         raise NotTranslatable("no target")
     return "{ SELECT DISTINCT ?this WHERE { " + " UNION ".join(parts) + " } }"
+
+
+def class_targets_pattern(g: rdflib.Graph, shape: Any) -> str | None:
+    """For a shape whose only targets are ``sh:targetClass``: its focus nodes as an
+    inline pattern binding ``?this`` (possibly more than once: for a ``SELECT
+    DISTINCT``). pyoxigraph plans a join with it well, where it evaluates the rest of
+    a query before joining with a subquery or a UNION. ``None`` for other targets."""
+    import rdflib
+
+    sh = rdflib.Namespace(SH)
+    others = (sh.target, sh.targetSubjectsOf, sh.targetObjectsOf, sh.targetNode)
+    classes = list(g.objects(shape, sh.targetClass))
+    if not classes or any(g.value(shape, t) is not None for t in others):
+        return None
+    values = " ".join(sparql_term(c) for c in classes)
+    return f"VALUES ?_targetClass {{ {values} }} ?this {RDF_TYPE}/{SUBCLASS}* ?_targetClass ."
 
 
 class _Fresh:
@@ -217,7 +234,7 @@ def translate(g: rdflib.Graph, shape: Any) -> list[CoreQuery]:
     import rdflib
 
     sh = rdflib.Namespace(SH)
-    targets = _targets(g, shape)
+    targets = targets_query(g, shape)
     path_node = g.value(shape, sh.path)
     queries = list(_queries(g, shape, targets, path_node))
     if not queries:

@@ -10,7 +10,9 @@ pyoxigraph, the per-node shapes as SPARQL, each global shape). For files up to
 reference engine) and prints how many times faster the default engine is. The machine
 is shared, so absolute times are noisy; the ratios are the steadier figures.
 
-Target: STW (116k triples) parsed and validated in under 60 s.
+Target: STW (116k triples) parsed and validated in under 10 s (issue 13: the SKOS
+entailments are computed inside the shapes' SPARQL, not by an inference engine). Each
+file is validated in the profile its data asks for (the `profile` column).
 
     .venv/bin/python scripts/bench_validate.py [DIR or FILE ...] [--stages]
 """
@@ -29,6 +31,7 @@ sys.path.insert(0, str(ROOT))
 from glossary.rdfconv import to_rdflib  # noqa: E402
 from glossary.rdfio import read_triples  # noqa: E402
 from glossary.validate import (  # noqa: E402
+    PROFILES,
     Result,
     load_shapes,
     validate_graph,
@@ -37,7 +40,7 @@ from glossary.validate import (  # noqa: E402
 
 DEFAULT_DIR = Path(os.environ.get("GLOSSARY_VOCABULARIES", ROOT.parent / "shared" / "vocabularies"))
 TARGET_FILE = "stw-9.16.ttl.gz"
-TARGET_SECONDS = 60.0
+TARGET_SECONDS = 10.0
 
 
 def _key(r: Result) -> tuple[str, str, str, str | None, str | None]:
@@ -61,15 +64,18 @@ def main() -> int:
         files += sorted(p.glob("*.ttl.gz")) + sorted(p.glob("*.ttl")) if p.is_dir() else [p]
 
     start = time.perf_counter()
-    shapes = load_shapes()
-    print(
-        f"shapes: {len(shapes.names)} ({len(shapes.core) - len(shapes.untranslated)} per-node "
-        f"as SPARQL, {len(shapes.untranslated)} per-node in pySHACL, "
-        f"{len(shapes.global_shapes)} global), loaded in {time.perf_counter() - start:.2f} s"
-    )
+    for profile in PROFILES:
+        shapes = load_shapes(profile=profile)
+        print(
+            f"shapes ({profile} profile): {len(shapes.names)} "
+            f"({len(shapes.core) - len(shapes.untranslated)} per-node as SPARQL, "
+            f"{len(shapes.untranslated)} per-node in pySHACL, {len(shapes.global_shapes)} run "
+            f"once as SPARQL, {len(shapes.targeted)} of them with targets), "
+            f"loaded in {time.perf_counter() - start:.2f} s"
+        )
     header = (
         f"{'file':36} {'triples':>8} {'parse s':>8} {'validate s':>10} {'ratio':>6} "
-        f"{'total s':>8} {'viol.':>6} {'warn.':>7}"
+        f"{'total s':>8} {'viol.':>6} {'warn.':>7} {'profile':>8}"
     )
     print(header)
     print("-" * len(header))
@@ -89,7 +95,8 @@ def main() -> int:
         ratio = t_validate / t_parse
         print(
             f"{f.name:36} {len(triples):8,} {t_parse:8.2f} {t_validate:10.2f} "
-            f"{ratio:6.2f} {t_parse + t_validate:8.2f} {violations:6,} {warnings:7,}",
+            f"{ratio:6.2f} {t_parse + t_validate:8.2f} {violations:6,} {warnings:7,} "
+            f"{report.profile:>8}",
             flush=True,
         )
         if len(triples) <= args.pyshacl_max_triples:

@@ -1,5 +1,6 @@
-"""``POST /api/validate``: RDF in the body, its ``Content-Type`` picks the parser; the
-answer is the validator's report, the same object as ``glossary validate --format json``.
+"""``POST /api/validate[?profile=skos|glossary]``: RDF in the body, its ``Content-Type``
+picks the parser; the answer is the validator's report, the same object as
+``glossary validate --format json``, naming the profile that applied.
 
 400 unreadable body (with the parser's line), 413 over ``GLOSSARY_VALIDATE_MAX_BYTES``
 (checked after gunzip too), 415 unknown content type or content encoding.
@@ -53,8 +54,25 @@ def _gunzip(data: bytes, limit: int) -> bytes:
     return out
 
 
+def _profile() -> str | None:
+    from glossary.shapes import PROFILES
+
+    raw = request.args.get("profile")
+    if raw is None or raw == "":
+        return None
+    if raw not in PROFILES:
+        raise InputError(
+            f"unknown validation profile {raw[:50]!r}",
+            where="profile",
+            hint=f"give profile={' or profile='.join(PROFILES)}, or leave it out to let "
+            "the data choose",
+        )
+    return raw
+
+
 @bp.post("/api/validate")
 def validate() -> Response:
+    profile = _profile()
     media_type = request.mimetype or ""
     fmt = RdfFormat.from_media_type(media_type) if media_type else None
     if fmt is None:
@@ -85,7 +103,7 @@ def validate() -> Response:
     from glossary.validate import validate_triples
 
     triples = parse_bytes(data, fmt, where="request body", base_iri=request.base_url)
-    report = validate_triples(triples)
+    report = validate_triples(triples, profile=profile)
     return jsonify(report.to_json())
 
 

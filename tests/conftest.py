@@ -151,3 +151,15 @@ def app(store_path: Path):  # type: ignore[no-untyped-def]
 @pytest.fixture
 def client(app):  # type: ignore[no-untyped-def]
     return app.test_client()
+
+
+#: Lines a test asks to print at the end of the run (e.g. how many conformance cases
+#: ran), shown in pytest's terminal summary whatever the capture mode.
+SUMMARY: list[str] = []
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    if SUMMARY:
+        terminalreporter.section("conformance suites")
+        for line in SUMMARY:
+            terminalreporter.write_line(line)

@@ -52,7 +52,8 @@ def test_violations_exit_1_with_a_summary(tmp_path: Path, capsys) -> None:  # ty
     store = tmp_path / "st"
     assert main(["load", str(INVALID), "--store", str(store)]) == 1
     err = capsys.readouterr().err
-    assert "validation: 2 violations" in err
+    # a: two English prefLabels (S14); b: no prefLabel, which SKOS allows (a Warning)
+    assert "validation (profile skos): 1 violation, " in err
     assert "https://example.org/invalid/a" in err
     assert "--allow-invalid" in err
     assert not (store / "CURRENT").exists()
@@ -60,6 +61,38 @@ def test_violations_exit_1_with_a_summary(tmp_path: Path, capsys) -> None:  # ty
     captured = capsys.readouterr()
     assert "loaded anyway" in captured.err
     assert "loaded invalid: 2 concepts" in captured.out
+
+
+CYCLE = """
+@prefix skos: <http://www.w3.org/2004/02/skos/core#> .
+@prefix dct: <http://purl.org/dc/terms/> .
+@prefix ex: <https://example.org/cycle/> .
+ex: a skos:ConceptScheme ; skos:prefLabel "Cycle"@en .
+ex:a a skos:Concept ; skos:prefLabel "a"@en ; skos:definition "A."@en ; skos:inScheme ex: ;
+    skos:broader ex:b .
+ex:b a skos:Concept ; skos:prefLabel "b"@en ; skos:definition "B."@en ; skos:inScheme ex: ;
+    skos:broader ex:a .
+"""
+
+
+def test_a_generic_vocabulary_with_a_broader_cycle_loads(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    """SKOS allows cycles (Reference 8.6.8): the skos profile the data asks for makes
+    the cycle a Warning; a glossary (dct:conformsTo gls:GlossaryProfile) is refused."""
+    generic = tmp_path / "cycle.ttl"
+    generic.write_text(CYCLE, encoding="utf-8")
+    store = tmp_path / "st"
+    assert main(["load", str(generic), "--store", str(store)]) == 0
+    assert "loaded cycle: 2 concepts" in capsys.readouterr().out
+    glossary = tmp_path / "cycle-glossary.ttl"
+    glossary.write_text(
+        CYCLE
+        + "ex: dct:conformsTo <https://w3id.org/semantic-glossary/shapes#GlossaryProfile> .\n",
+        encoding="utf-8",
+    )
+    assert main(["load", str(glossary), "--store", str(store)]) == 1
+    err = capsys.readouterr().err
+    assert "validation (profile glossary): 1 violation" in err
+    assert "its own ancestor" in err
 
 
 @pytest.mark.parametrize(

@@ -80,7 +80,9 @@ def test_validate_graph_reports_results_with_all_fields() -> None:
         message=r.message,
         shape=GLS + "SemanticRelationTargetIsConcept",
         value="<http://example.org/Role>",
+        profile="skos",
     )
+    assert report.profile == "skos"
     assert "not declared a skos:Concept" in r.message
 
 
@@ -246,3 +248,50 @@ def test_benchmark_script_runs(vocabularies: Path) -> None:
     ).stdout  # fmt: skip
     assert "moro-roles.ttl.gz" in out and "stages (s): copy" in out
     assert "pySHACL reference engine" in out and "same results: yes" in out
+
+
+NO_PREFLABEL = SUITE / "invalid" / "no-preflabel.ttl"  # SKOS allows it; the glossary does not
+GLOSSARY = SUITE / "valid" / "glossary.ttl"  # declares dct:conformsTo gls:GlossaryProfile
+
+
+def test_profile_follows_the_data_and_can_be_chosen(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = _cli(capsys, NO_PREFLABEL)
+    assert code == 0
+    assert "conforms (1 warning)" in out and "profile skos" in out
+    code, out, _ = _cli(capsys, NO_PREFLABEL, "--profile", "glossary", "--format", "json")
+    data = json.loads(out)
+    assert code == 1 and data["profile"] == "glossary" and not data["conforms"]
+    assert [(r["severity"], r["profile"]) for r in data["results"]] == [("Violation", "glossary")]
+    code, out, _ = _cli(capsys, GLOSSARY, "--format", "json")
+    assert code == 0 and json.loads(out)["profile"] == "glossary"
+
+
+def test_unknown_profile_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exc:
+        main(["validate", str(VALID), "--profile", "strict"])
+    assert exc.value.code == 2
+    assert "invalid choice: 'strict'" in capsys.readouterr().err
+    with pytest.raises(ValueError, match="unknown validation profile 'strict'"):
+        validate_files([VALID], profile="strict")
+
+
+def test_several_files_name_each_files_profile(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = _cli(capsys, NO_PREFLABEL, GLOSSARY, "--format", "json")
+    data = json.loads(out)
+    assert code == 0
+    assert data["profile"] is None
+    assert data["profiles"] == {str(NO_PREFLABEL): "skos", str(GLOSSARY): "glossary"}
+    assert {(r["file"], r["profile"]) for r in data["results"]} == {(str(NO_PREFLABEL), "skos")}
+    code, out, _ = _cli(capsys, NO_PREFLABEL, GLOSSARY)
+    assert f"{NO_PREFLABEL}: skos" in out and f"{GLOSSARY}: glossary" in out
+
+
+@pytest.mark.parametrize("profile", [None, "skos", "glossary"])
+def test_validation_steps_counts_every_step(profile: str | None) -> None:
+    """Progress bars are sized by validation_steps(), whatever the profile."""
+    steps: list[str] = []
+    validate_graph(rdflib.Graph().parse(VALID, format="turtle"), profile=profile,
+                   on_step=steps.append)  # fmt: skip
+    from glossary.validate import validation_steps
+
+    assert len(steps) == validation_steps()

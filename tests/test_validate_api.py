@@ -34,12 +34,39 @@ def test_conforming_turtle(client) -> None:  # type: ignore[no-untyped-def]
 
 
 def test_violations_are_reported(client) -> None:  # type: ignore[no-untyped-def]
+    # a has two English prefLabels (S14: a Violation in every profile); b has none, which
+    # SKOS allows: a Warning in the skos profile the data asks for by default.
     resp = post(client, INVALID, "text/turtle")
     assert resp.status_code == 200
     body = resp.get_json()
     assert body["conforms"] is False
+    assert body["profile"] == "skos"
+    violations = {r["focusNode"] for r in body["results"] if r["severity"] == "Violation"}
+    assert violations == {"https://example.org/invalid/a"}
+    assert {r["profile"] for r in body["results"]} == {"skos"}
+
+
+def test_profile_parameter(client) -> None:  # type: ignore[no-untyped-def]
+    resp = client.post(
+        "/api/validate?profile=glossary", data=INVALID, headers={"Content-Type": "text/turtle"}
+    )
+    assert resp.status_code == 200
+    body = resp.get_json()
+    assert body["profile"] == "glossary"
     violations = {r["focusNode"] for r in body["results"] if r["severity"] == "Violation"}
     assert violations == {"https://example.org/invalid/a", "https://example.org/invalid/b"}
+    assert {r["profile"] for r in body["results"]} == {"glossary"}
+
+
+def test_unknown_profile_is_400(client) -> None:  # type: ignore[no-untyped-def]
+    resp = client.post(
+        "/api/validate?profile=strict", data=MINI, headers={"Content-Type": "text/turtle"}
+    )
+    assert resp.status_code == 400
+    assert resp.mimetype == PROBLEM
+    problem = resp.get_json(force=True)
+    assert problem["where"] == "profile"
+    assert "profile=skos" in problem["detail"] + problem.get("hint", "")
 
 
 def test_other_syntaxes(client) -> None:  # type: ignore[no-untyped-def]
@@ -47,7 +74,9 @@ def test_other_syntaxes(client) -> None:  # type: ignore[no-untyped-def]
           b'<http://www.w3.org/2004/02/skos/core#Concept> .\n')  # fmt: skip
     resp = post(client, nt, "application/n-triples")
     assert resp.status_code == 200
-    assert resp.get_json()["conforms"] is False  # a concept without a prefLabel
+    body = resp.get_json()  # a concept without a prefLabel: SKOS allows it, a Warning
+    assert body["conforms"] is True and body["profile"] == "skos"
+    assert any(r["shape"].endswith("#ConceptHasPrefLabel") for r in body["results"])
     skos = "http://www.w3.org/2004/02/skos/core#"
     doc = {"@id": "https://example.org/y", "@type": f"{skos}Concept",
            f"{skos}prefLabel": {"@value": "y", "@language": "en"}}  # fmt: skip

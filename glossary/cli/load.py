@@ -52,7 +52,9 @@ def report_summary(report: Any, limit: int = SUMMARY_RESULTS) -> str:
     head = ", ".join(
         f"{n} {sev.lower()}{'s' if n != 1 else ''}" for sev, n in sorted(counts.items())
     )
-    lines = [f"validation: {head or 'no results'}"]
+    profile = getattr(report, "profile", None)
+    applied = f" (profile {profile})" if profile else ""
+    lines = [f"validation{applied}: {head or 'no results'}"]
     for r in results[:limit]:
         path = f" {r.path}" if r.path else ""
         lines.append(f"  {r.severity}: {r.focus_node}{path}: {r.message}")

@@ -1,4 +1,5 @@
-"""``glossary validate FILE... [--format text|json|turtle]``: SHACL validation.
+"""``glossary validate FILE... [--format text|json|turtle] [--profile skos|glossary]``:
+SHACL validation.
 
 Exit status: 0 conforms (warnings allowed), 1 violations, 2 unreadable input.
 """
@@ -11,6 +12,7 @@ import sys
 from pathlib import Path
 
 from glossary.progress import Progress
+from glossary.shapes import PROFILES
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -38,6 +40,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     limits.add_argument("--all", action="store_true", help="text format: show every result")
     parser.add_argument(
+        "--profile",
+        choices=PROFILES,
+        default=None,
+        help="skos: any SKOS vocabulary (the SKOS Reference's conditions are violations, "
+        "qSKOS issues such as a missing prefLabel or a broader cycle are warnings); "
+        "glossary: also the glossary's own rules, strictly. Default: the data's choice "
+        "(glossary when a scheme declares dct:conformsTo gls:GlossaryProfile or a concept "
+        "has gl:hasDefinition, else skos); the report names the profile that applied",
+    )
+    parser.add_argument(
         "--merge",
         action="store_true",
         help="validate the files together as one graph (default: each file on its own, "
@@ -60,7 +72,7 @@ def run(args: argparse.Namespace) -> int:
             progress.label = f"validating: {name}"
             progress.advance()
 
-        report = validate_files(files, merge=args.merge, on_step=step)
+        report = validate_files(files, merge=args.merge, profile=args.profile, on_step=step)
     if args.format == "json":
         json.dump(report.to_json(), sys.stdout, ensure_ascii=False, indent=2)
         sys.stdout.write("\n")
