@@ -149,3 +149,16 @@ def test_requests_found_by_fuzzing_are_not_server_errors(
     resp = fuzz_app.test_client().post("/api/validate", data=body, content_type=media_type)
     assert resp.status_code in (200, 400), resp.get_data(as_text=True)[:300]
     assert resp.is_json
+
+
+#: The surfaces other software drives hardest (Skosmos clients, OpenRefine): fuzzed with
+#: ten times the examples in the slow suite.
+DEEP = [(p, m) for p, m in OPERATIONS if p.startswith(("/rest/v1/", "/reconcile"))]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("path", "method"), DEEP)
+def test_skosmos_and_reconciliation_under_more_examples(api_schema, path: str, method: str) -> None:  # type: ignore[no-untyped-def]
+    assert len(DEEP) >= 30
+    answered = fuzz(api_schema, path, method, 300)
+    assert answered >= 200

@@ -183,3 +183,24 @@ def test_json_parameters_nested_past_the_stack_are_a_400(
         resp = client.get("/reconcile", query_string={field: deep})
     assert resp.status_code == 400, resp.get_data()[:300]
     assert "nested too deeply" in resp.get_json()["detail"]
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/dumps/../../../etc/passwd",
+        "/dumps/..%2F..%2Fetc%2Fpasswd.ttl",
+        "/dumps/%2e%2e%2fstore.ttl",
+        "/static/../../../etc/passwd",
+        "/static/..%2f..%2fetc/passwd",
+        "/rest/v1/..%2F..%2Fetc/data",
+        "/community/..%2F..%2F..%2Fetc%2Fpasswd",
+        "/resource?uri=file:///etc/passwd",
+        "/api/concepts?uri=file:///etc/passwd",
+        "/rest/v1/mini/data?uri=file:///etc/passwd",
+    ],
+)
+def test_paths_out_of_the_service_are_not_found(client, path: str) -> None:  # type: ignore[no-untyped-def]
+    resp = client.get(path)
+    assert resp.status_code in (400, 404), resp.status_code
+    assert b"root:" not in resp.get_data()
