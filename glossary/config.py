@@ -69,6 +69,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("store", "GLOSSARY_STORE", "~/.local/share/semantic-glossary/store",
             "directory of the embedded store and its indexes (--store wins)"),
     Setting("workers", "GLOSSARY_WORKERS", "2", "gunicorn worker processes of `glossary serve`"),
+    Setting("threads", "GLOSSARY_THREADS", "8",
+            "request threads per worker process (--threads wins)"),
     Setting("bind", "GLOSSARY_BIND", "127.0.0.1:8000",
             "address gunicorn binds when run without `glossary serve` (--host/--port win)"),
     Setting("log level", "GLOSSARY_LOG_LEVEL", "info", "gunicorn's log level"),
@@ -89,6 +91,9 @@ SETTINGS: tuple[Setting, ...] = (
             "rows (or triples) in a SPARQL answer before it is cut (X-Result-Truncated)"),
     Setting("SPARQL workers", "GLOSSARY_SPARQL_WORKERS", "2",
             "executor subprocesses per service process for user queries"),
+    Setting("SPARQL queue", "GLOSSARY_SPARQL_QUEUE", "2",
+            "queries that may wait for a busy executor, per service process; more get "
+            "503 with Retry-After at once"),
     Setting("SPARQL memory triples", "GLOSSARY_SPARQL_MEMORY_TRIPLES", "1000000",
             "a store of at most this many triples is queried from memory (0: on disk)"),
     Setting("embedding model", "GLOSSARY_EMBEDDING_MODEL", "all-MiniLM-L6-v2 (bundled)",

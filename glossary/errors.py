@@ -70,6 +70,15 @@ class QueryTimeout(GlossaryError):
     title = "Query timed out"
 
 
+class EngineBusy(GlossaryError):
+    """Every SPARQL executor is busy and the queue is full (HTTP 503, Retry-After)."""
+
+    exit_code = 2
+    http_status = 503
+    title = "SPARQL endpoint busy"
+    retry_after = 2  # seconds
+
+
 class NotFound(GlossaryError):
     """An unknown vocabulary, concept or resource (HTTP 404)."""
 

@@ -45,7 +45,14 @@ from itertools import islice
 from pathlib import Path
 from typing import IO, Any, Protocol
 
-from glossary.errors import BadQuery, GlossaryError, NotAcceptable, QueryTimeout, StoreError
+from glossary.errors import (
+    BadQuery,
+    EngineBusy,
+    GlossaryError,
+    NotAcceptable,
+    QueryTimeout,
+    StoreError,
+)
 from glossary.formats import RdfFormat, ResultFormat
 from glossary.negotiation import choose_requested
 
@@ -53,6 +60,14 @@ from glossary.negotiation import choose_requested
 DEFAULT_TIMEOUT = 10.0  # GLOSSARY_SPARQL_TIMEOUT, seconds
 DEFAULT_ROW_LIMIT = 10_000  # GLOSSARY_SPARQL_ROW_LIMIT, rows (or triples)
 DEFAULT_WORKERS = 2  # GLOSSARY_SPARQL_WORKERS, executor subprocesses per service process
+#: GLOSSARY_SPARQL_QUEUE: queries that may wait for a busy executor, per service
+#: process; one more is refused at once (503, Retry-After). A waiting query holds one of
+#: the process's request threads, so executors plus queue must stay below the threads
+#: (8) for pages and search to keep answering while SPARQL runs to its time limit.
+DEFAULT_QUEUE = 2
+#: Executors run this much nicer than the service (os.nice): a query that runs to its
+#: time limit yields the CPU to pages, search and /health on a busy machine.
+EXECUTOR_NICENESS = 10
 #: GLOSSARY_SPARQL_MEMORY_TRIPLES: a live snapshot of at most this many quads is copied
 #: into each executor's memory (about 300 bytes a quad); a larger one is read on disk.
 DEFAULT_MEMORY_QUADS = 1_000_000
@@ -537,15 +552,20 @@ class _Worker:
 class WorkerPool:
     """Executor subprocesses, started on demand, at most ``size`` at a time.
 
-    A request waits (within its deadline) for an idle worker; a worker that runs past
-    the deadline, or dies, is killed and forgotten, and the next request starts a new
-    one. Thread-safe (gunicorn gthread workers, Flask's threaded dev server).
+    A request waits (within its deadline) for an idle worker, if fewer than ``queue``
+    requests are waiting already (else :class:`EngineBusy` at once); a worker that runs
+    past the deadline, or dies, is killed and forgotten, and the next request starts a
+    new one. Thread-safe (gunicorn gthread workers, Flask's threaded dev server).
     """
 
-    def __init__(self, size: int = DEFAULT_WORKERS) -> None:
+    def __init__(self, size: int = DEFAULT_WORKERS, *, queue: int = DEFAULT_QUEUE) -> None:
         if size < 1:
             raise ValueError("a worker pool needs at least one worker")
+        if queue < 0:
+            raise ValueError("a worker pool's queue cannot be negative")
         self.size = size
+        self.queue = queue
+        self._waiting = 0
         self._idle: list[_Worker] = []
         self._live = 0
         self._cond = threading.Condition()
@@ -575,7 +595,17 @@ class WorkerPool:
                 left = deadline - time.monotonic()
                 if left <= 0:
                     raise TimeoutError
-                self._cond.wait(left)
+                if self._waiting >= self.queue:
+                    raise EngineBusy(
+                        f"all {self.size} SPARQL executors of this service process are "
+                        f"busy and {self._waiting} queries are waiting",
+                        hint="retry in a moment (Retry-After), or make the query cheaper",
+                    )
+                self._waiting += 1
+                try:
+                    self._cond.wait(left)
+                finally:
+                    self._waiting -= 1
         try:
             w = _Worker()
         except OSError as exc:
@@ -606,15 +636,17 @@ class WorkerPool:
     def run(self, message: dict[str, Any], timeout: float) -> tuple[dict[str, Any], bytes]:
         """Send one request to a worker; its answer, or TimeoutError after ``timeout``.
 
-        A worker that has not yet opened the request's snapshot is first asked to (an
-        ``open`` request, within :data:`OPEN_TIMEOUT`), and the query's own time limit
-        starts after that.
+        The time spent waiting for a worker counts against ``timeout``. A worker that
+        has not yet opened the request's snapshot is first asked to (an ``open``
+        request, within :data:`OPEN_TIMEOUT`), which does not count.
         """
-        w = self._acquire(time.monotonic() + timeout)
+        asked = time.monotonic()
+        w = self._acquire(asked + timeout)
+        waited = time.monotonic() - asked  # in the queue: counts against the limit
         try:
             if w.opened != (message.get("store"),):
                 self._open(w, message)
-            deadline = time.monotonic() + timeout
+            deadline = time.monotonic() + max(0.0, timeout - waited)
             write_frame(w.stdin, message)
             header, body = read_frame(w.fd, deadline)
         except TimeoutError:
@@ -714,13 +746,14 @@ class LocalEngine:
         timeout: float = DEFAULT_TIMEOUT,
         row_limit: int = DEFAULT_ROW_LIMIT,
         workers: int = DEFAULT_WORKERS,
+        queue: int = DEFAULT_QUEUE,
         memory_quads: int = DEFAULT_MEMORY_QUADS,
     ) -> None:
         self.snapshot = snapshot
         self.timeout = float(timeout)
         self.row_limit = int(row_limit)
         self.memory_quads = int(memory_quads)
-        self.pool = WorkerPool(workers)
+        self.pool = WorkerPool(workers, queue=queue)
         self._warmed: tuple[str | None] | None = None  # the snapshot last warmed for
 
     def execute(self, request: QueryRequest) -> QueryResult:
@@ -796,6 +829,7 @@ def engine_from_settings(
     timeout: float = DEFAULT_TIMEOUT,
     row_limit: int = DEFAULT_ROW_LIMIT,
     workers: int = DEFAULT_WORKERS,
+    queue: int = DEFAULT_QUEUE,
     memory_quads: int = DEFAULT_MEMORY_QUADS,
 ) -> Engine:
     """The remote engine when ``endpoint`` is set, else the local one on ``snapshot``."""
@@ -806,7 +840,7 @@ def engine_from_settings(
     if snapshot is None:
         raise StoreError("no store and no remote SPARQL endpoint configured")
     return LocalEngine(snapshot, timeout=timeout, row_limit=row_limit, workers=workers,
-                       memory_quads=memory_quads)  # fmt: skip
+                       queue=queue, memory_quads=memory_quads)  # fmt: skip
 
 
 def settings_from_env(env: dict[str, str] | None = None) -> dict[str, Any]:
@@ -832,6 +866,7 @@ def settings_from_env(env: dict[str, str] | None = None) -> dict[str, Any]:
         "timeout": number("GLOSSARY_SPARQL_TIMEOUT", DEFAULT_TIMEOUT, float),
         "row_limit": number("GLOSSARY_SPARQL_ROW_LIMIT", DEFAULT_ROW_LIMIT, int),
         "workers": number("GLOSSARY_SPARQL_WORKERS", DEFAULT_WORKERS, int),
+        "queue": number("GLOSSARY_SPARQL_QUEUE", DEFAULT_QUEUE, int, zero=True),
         "memory_quads": number("GLOSSARY_SPARQL_MEMORY_TRIPLES", DEFAULT_MEMORY_QUADS, int,
                                zero=True),
     }  # fmt: skip

@@ -23,7 +23,13 @@ from pathlib import Path
 from typing import Any
 
 from glossary.formats import RdfFormat, ResultFormat
-from glossary.sparql import read_frame, write_frame, write_solutions, write_triples
+from glossary.sparql import (
+    EXECUTOR_NICENESS,
+    read_frame,
+    write_frame,
+    write_solutions,
+    write_triples,
+)
 
 
 def _graph_node(iri: str) -> Any:
@@ -145,6 +151,8 @@ def main() -> int:
     os.dup2(2, 1)
     sys.stdout = sys.stderr
     inp = sys.stdin.buffer.fileno()
+    with contextlib.suppress(OSError):
+        os.nice(EXECUTOR_NICENESS)
     snapshot = _Snapshot()
     while True:
         try:

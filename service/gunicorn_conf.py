@@ -11,7 +11,12 @@ import os
 wsgi_app = "service:create_app()"
 bind = os.environ.get("GLOSSARY_BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("GLOSSARY_WORKERS", "2"))
-worker_class = "sync"
+# Threads, not sync workers: a SPARQL query running to its time limit holds one thread,
+# not a whole process, so pages, search and /health keep answering beside it. Every
+# surface is safe to share between threads (one store handle and its caches under
+# locks, the SPARQL executor pool, the search indexes, the encoder under its lock).
+worker_class = "gthread"
+threads = int(os.environ.get("GLOSSARY_THREADS", "8"))
 # Not preloaded: each worker opens the store itself after the fork (a RocksDB handle
 # must not be shared across processes), and follows new snapshots on its own.
 preload_app = False

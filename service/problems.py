@@ -31,7 +31,11 @@ def from_error(exc: GlossaryError) -> Response:
     extra: dict[str, Any] = {"where": exc.where, "hint": exc.hint}
     if isinstance(exc, NotAcceptable):
         extra["offered"] = exc.offered
-    return problem(exc.http_status, exc.title, exc.message, **extra)
+    resp = problem(exc.http_status, exc.title, exc.message, **extra)
+    retry_after = getattr(exc, "retry_after", None)
+    if retry_after:
+        resp.headers["Retry-After"] = str(retry_after)
+    return resp
 
 
 def init_app(app: Flask) -> None:

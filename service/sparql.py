@@ -99,6 +99,7 @@ def _make_engine(app: Flask) -> Engine:
             timeout=float(setting("GLOSSARY_SPARQL_TIMEOUT", "timeout")),
             row_limit=int(setting("GLOSSARY_SPARQL_ROW_LIMIT", "row_limit")),
             workers=int(setting("GLOSSARY_SPARQL_WORKERS", "workers")),
+            queue=int(setting("GLOSSARY_SPARQL_QUEUE", "queue")),
             memory_quads=int(setting("GLOSSARY_SPARQL_MEMORY_TRIPLES", "memory_quads")),
         )
     return engine

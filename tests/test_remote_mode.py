@@ -21,7 +21,7 @@ from typing import Any
 
 import pyoxigraph as ox
 import pytest
-from conftest import ROOT, VOCABULARIES, oxigraph_exe, oxigraph_server
+from conftest import ROOT, oxigraph_exe, oxigraph_server
 
 from glossary.config import queries_dir
 from glossary.errors import StoreError
@@ -36,7 +36,7 @@ BASE = "https://w3id.org/semantic-glossary/community/"
 
 
 @pytest.fixture(scope="module")
-def embedded_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def embedded_path(tmp_path_factory: pytest.TempPathFactory, vocabularies: Path) -> Path:
     """An embedded store with the community glossary and the small vocabulary, loaded
     through the real load path (search vectors from the light ``hash`` encoder)."""
     from glossary.compile import compile_terms
@@ -46,7 +46,7 @@ def embedded_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
         mp.setenv("GLOSSARY_EMBEDDING_MODEL", "hash")
         with Store.open(path, read_only=False) as store:
             store.load_graph(compile_terms(), vocab_id=COMMUNITY, source="glossary/terms")
-            store.load([VOCABULARIES / f"{SMALL}.ttl.gz"], vocab_id=SMALL, allow_invalid=True)
+            store.load([vocabularies / f"{SMALL}.ttl.gz"], vocab_id=SMALL, allow_invalid=True)
     return path
 
 

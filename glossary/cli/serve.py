@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from glossary.cli import add_store_argument, chosen_store
@@ -33,14 +34,17 @@ def _port(text: str) -> int:
     return port
 
 
-def _workers(text: str) -> int:
-    try:
-        n = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number of workers: {text!r}") from None
-    if not 1 <= n <= 64:
-        raise argparse.ArgumentTypeError(f"give between 1 and 64 workers, not {n}")
-    return n
+def _count(what: str) -> Callable[[str], int]:
+    def parse(text: str) -> int:
+        try:
+            n = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"not a number of {what}: {text!r}") from None
+        if not 1 <= n <= 64:
+            raise argparse.ArgumentTypeError(f"give between 1 and 64 {what}, not {n}")
+        return n
+
+    return parse
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -49,9 +53,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--port", type=_port, default=8000, help="port to listen on (8000)")
     parser.add_argument(
         "--workers",
-        type=_workers,
-        default=int(os.environ.get("GLOSSARY_WORKERS", "2")),
+        type=_count("workers"),
+        default=os.environ.get("GLOSSARY_WORKERS", "2"),
         help="gunicorn worker processes (default: $GLOSSARY_WORKERS, else 2)",
+    )
+    parser.add_argument(
+        "--threads",
+        type=_count("threads"),
+        default=os.environ.get("GLOSSARY_THREADS", "8"),
+        help="request threads per worker process (default: $GLOSSARY_THREADS, else 8); "
+        "a SPARQL query running to its time limit holds one",
     )
     parser.add_argument(
         "--sparql-endpoint",
@@ -95,10 +106,10 @@ def prepare_store(store_dir: Path) -> str:
         return f"serving {len(vocabs)} vocabularies: {', '.join(v.id for v in vocabs)}"
 
 
-def gunicorn_argv(host: str, port: int, workers: int) -> list[str]:
+def gunicorn_argv(host: str, port: int, workers: int, threads: int = 8) -> list[str]:
     bind = f"[{host}]:{port}" if ":" in host and not host.startswith("[") else f"{host}:{port}"
     return [sys.executable, "-m", "gunicorn", "--config", "python:service.gunicorn_conf",
-            "--bind", bind, "--workers", str(workers)]  # fmt: skip
+            "--bind", bind, "--workers", str(workers), "--threads", str(threads)]  # fmt: skip
 
 
 def run(args: argparse.Namespace) -> int:
@@ -116,8 +127,9 @@ def run(args: argparse.Namespace) -> int:
               "only a cache", file=sys.stderr)  # fmt: skip
     else:
         print(f"glossary serve: store {store_dir}: {prepare_store(store_dir)}", file=sys.stderr)
-    argv = gunicorn_argv(args.host, args.port, args.workers)
-    print(f"glossary serve: http://{argv[6]}/ ({args.workers} workers)", file=sys.stderr)
+    argv = gunicorn_argv(args.host, args.port, args.workers, args.threads)
+    print(f"glossary serve: http://{argv[6]}/ ({args.workers} workers, {args.threads} threads "
+          "each)", file=sys.stderr)  # fmt: skip
     env = {**os.environ, "GLOSSARY_STORE": str(store_dir)}
     if args.sparql_endpoint:
         env["GLOSSARY_SPARQL_ENDPOINT"] = args.sparql_endpoint

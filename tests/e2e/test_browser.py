@@ -23,7 +23,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import free_port
+from conftest import free_port, unavailable
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = [
@@ -78,7 +78,7 @@ def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 @pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
     if not Path(CHROMIUM).exists():
-        pytest.fail(f"Chromium is missing at {CHROMIUM} (apt-get install chromium)")
+        unavailable(f"Chromium is missing at {CHROMIUM} (make setup installs it)")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
