@@ -275,13 +275,10 @@ RESULT_NAMES: dict[str, str] = {
     "csv": "text/csv", "tsv": "text/tab-separated-values",
 }  # fmt: skip
 GRAPH_NAMES: dict[str, str] = {
-    "turtle": "text/turtle", "ttl": "text/turtle",
-    "n3": "text/turtle",  # Turtle is N3 (SPARQLWrapper's N3 wants Turtle or N-Triples)
-    "nt": "application/n-triples", "ntriples": "application/n-triples",
-    "jsonld": "application/ld+json", "json-ld": "application/ld+json",
-    "json": "application/ld+json",  # JSON for a graph: JSON-LD
-    "xml": "application/rdf+xml", "rdf": "application/rdf+xml", "rdfxml": "application/rdf+xml",
-}  # fmt: skip
+    **{name: f.media_type for name, f in RdfFormat.names().items()},
+    "n3": RdfFormat.TURTLE.media_type,  # Turtle is N3 (SPARQLWrapper's N3 takes Turtle)
+    "json": RdfFormat.JSONLD.media_type,  # JSON for a graph: JSON-LD
+}
 
 Format = ResultFormat | RdfFormat
 

@@ -20,7 +20,7 @@ from glossary.concepts import SKOS, ConceptView, Description, Ref, broader_paths
 from glossary.concepts import local_name as _local_name
 from glossary.errors import InputError, NotAcceptable, NotFound
 from glossary.formats import RdfFormat
-from glossary.linkeddata import RDF_FORMATS, SUFFIXES, negotiate
+from glossary.linkeddata import RDF_FORMATS, negotiate
 from glossary.negotiation import choose_requested
 from glossary.skosmos import (
     DEFAULT_CHANGES,
@@ -739,9 +739,7 @@ def _rdf_format() -> RdfFormat:
     As at ``/sparql``: a ``format=`` that names nothing offered leaves the choice to
     ``Accept``; 406 only when neither names anything offered (Skosmos: 406)."""
     offers = [m for f in RDF_FORMATS for m in f.media_types] + ["application/json"]
-    names = {n: f.media_type for n, f in SUFFIXES.items() if f is not None}
-    names.update({"turtle": "text/turtle", "json-ld": "application/ld+json",
-                  "xml": "application/rdf+xml", "rdfxml": "application/rdf+xml"})  # fmt: skip
+    names = {n: f.media_type for n, f in RdfFormat.names().items()}
     accept = request.headers.get("Accept")
     chosen = choose_requested(request.args.getlist("format"), accept, offers, names)
     if chosen is None:
