@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Flask, Response, jsonify, request, url_for
+from flask import Blueprint, Flask, Response, request, url_for
 
 from glossary.concepts import SKOS, ConceptView, Description, Ref, broader_paths
 from glossary.concepts import local_name as _local_name
@@ -35,12 +35,13 @@ from glossary.skosmos import (
     show_label,
 )
 from service.linkeddata import catalog, check_uri, local_url
-from service.params import int_arg, open_cors
+from service.params import int_arg, json_answer, open_cors
 from service.search_api import MAX_OFFSET, MAX_Q, search_index
 
 bp = Blueprint("skosmos", __name__, url_prefix="/rest/v1")
 open_cors(bp)
 
+_JSON_TYPES = ("application/json", "application/ld+json")
 MAX_HITS = 100  # the label index's largest page
 MAX_TRANSITIVE = 1000  # nodes in a narrowerTransitive answer
 #: Skosmos takes application/json for JSON-LD too.
@@ -73,7 +74,8 @@ def _vocab(vocid: str) -> Any:
 
 
 def _answer(ctx_lang: str | None, body: dict[str, Any], /, **terms: Any) -> Response:
-    return jsonify({"@context": context(ctx_lang, **terms), **body})
+    # as Skosmos: JSON-LD's own type to a client that prefers it; JSONP with callback=
+    return json_answer({"@context": context(ctx_lang, **terms), **body}, _JSON_TYPES)
 
 
 def _view(uri: str, lang: str | None, vocab: Any | None = None) -> tuple[Description, ConceptView]:

@@ -71,6 +71,22 @@ def test_vocabularies_have_skosmos_keys_and_titles_in_lang(ld) -> None:  # type:
     get(ld, "/rest/v1/vocabularies?lang=e%20n", 400)
 
 
+def test_json_ld_type_and_jsonp_as_skosmos(ld) -> None:  # type: ignore[no-untyped-def]
+    """Skosmos answers application/ld+json to a client that prefers it, and JSONP with
+    callback= (both were application/json here)."""
+    resp = ld.get("/rest/v1/ldtest/", headers={"Accept": "application/ld+json"})
+    assert resp.mimetype == "application/ld+json" and resp.headers["Vary"] == "Accept"
+    assert resp.get_json(force=True)["id"] == "ldtest"
+    resp = ld.get("/rest/v1/ldtest/", headers={"Accept": "text/html"})  # nothing offered
+    assert resp.status_code == 200 and resp.mimetype == "application/json"
+    resp = ld.get("/rest/v1/vocabularies?lang=en&callback=show")
+    assert resp.mimetype == "application/javascript"
+    text = resp.get_data(as_text=True)
+    assert text.startswith("/**/show(") and text.endswith(");")
+    assert '"vocabularies"' in text
+    get(ld, "/rest/v1/vocabularies?lang=en&callback=alert(1)", 400)
+
+
 def test_vocabulary_info(ld) -> None:  # type: ignore[no-untyped-def]
     body = get(ld, "/rest/v1/ldtest/")
     assert body["id"] == "ldtest"
