@@ -196,6 +196,42 @@ def test_sparqlwrapper_every_form_format_and_method(
         assert asked in content_type.replace("sparql-results+", ""), content_type
 
 
+@pytest.mark.parametrize("form", list(QUERIES))
+@pytest.mark.parametrize("fmt", SW_FORMATS)
+def test_sparqlwrapper_post_directly_and_conneg_only(
+    server: Server, unesco_triples: set[tuple[str, str, Any]], form: str, fmt: str
+) -> None:
+    """Its other two ways: the query as the POST body (application/sparql-query, the
+    format parameters in the URL), and content negotiation only (no format=)."""
+    from SPARQLWrapper import POST, POSTDIRECTLY, SPARQLWrapper
+
+    expected = described(unesco_triples, CONCEPT)
+    labels = {o for _s, p, o in expected if str(p) == SKOS + "prefLabel"}
+    for direct in (True, False):
+        sw = SPARQLWrapper(server.url + "/sparql")
+        sw.setQuery(QUERIES[form])
+        sw.setReturnFormat(fmt)
+        if direct:
+            sw.setMethod(POST)
+            sw.setRequestMethod(POSTDIRECTLY)
+        else:
+            sw.setOnlyConneg(True)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            result = sw.query()
+            content_type = result.info()["content-type"]
+            conv = result.convert()
+        if form == "SELECT":
+            want = {str(x) for x in labels} if "text/csv" in content_type else labels
+            assert _rows(conv, content_type) == want
+        elif form == "ASK":
+            assert _boolean(conv) is True
+        else:
+            assert set(_graph(conv, content_type)) >= {
+                t for t in expected if str(t[1]) == SKOS + "prefLabel"
+            }
+
+
 def test_sparqlwrapper_refused_update_is_a_clear_400(server: Server) -> None:
     """A refused query keeps its problem+json 400, which SPARQLWrapper reports."""
     from SPARQLWrapper import POST, SPARQLWrapper
