@@ -148,6 +148,33 @@ def _boolean(conv: Any) -> bool:
     return {"true": True, "false": False}[text.strip()]
 
 
+def _run(sw: Any) -> tuple[Any, str]:
+    """A SPARQLWrapper query's converted answer and its Content-Type."""
+    with warnings.catch_warnings():
+        # its own notes ("sending */*") and rdflib's deprecation of the ConjunctiveGraph
+        # it parses into: the client's business, not the answer's
+        warnings.simplefilter("ignore")
+        result = sw.query()
+        content_type: str = result.info()["content-type"]
+        return result.convert(), content_type
+
+
+def _check(form: str, conv: Any, content_type: str, expected: set[Any]) -> None:
+    """A converted answer to QUERIES[form] holds the file's data about CONCEPT."""
+    labels = {o for _s, p, o in expected if str(p) == SKOS + "prefLabel"}
+    assert len(labels) == 5
+    if form == "SELECT":
+        want = {str(x) for x in labels} if "text/csv" in content_type else labels
+        assert _rows(conv, content_type) == want
+    elif form == "ASK":
+        assert _boolean(conv) is True
+    elif form == "CONSTRUCT":
+        prefs = {t for t in expected if str(t[1]) == SKOS + "prefLabel"}
+        assert set(_graph(conv, content_type)) == prefs
+    else:
+        assert set(_graph(conv, content_type)) >= expected  # its triples, and links to it
+
+
 @pytest.mark.parametrize("method", ["GET", "POST"])
 @pytest.mark.parametrize("form", list(QUERIES))
 @pytest.mark.parametrize("fmt", SW_FORMATS)
@@ -164,29 +191,8 @@ def test_sparqlwrapper_every_form_format_and_method(
     sw.setQuery(QUERIES[form])
     sw.setReturnFormat(fmt)
     sw.setMethod(method)
-    with warnings.catch_warnings():
-        # its own notes ("sending */*") and rdflib's deprecation of the ConjunctiveGraph
-        # it parses into: the client's business, not the answer's
-        warnings.simplefilter("ignore")
-        result = sw.query()
-        content_type = result.info()["content-type"]
-        conv = result.convert()
-    expected = described(unesco_triples, CONCEPT)
-    labels = {o for _s, p, o in expected if str(p) == SKOS + "prefLabel"}
-    assert len(labels) == 5
-    if form == "SELECT":
-        got = _rows(conv, content_type)
-        want = {str(x) for x in labels} if "text/csv" in content_type else labels
-        assert got == want
-    elif form == "ASK":
-        assert _boolean(conv) is True
-    else:
-        graph = _graph(conv, content_type)
-        got = set(graph)
-        if form == "CONSTRUCT":
-            assert got == {t for t in expected if str(t[1]) == SKOS + "prefLabel"}
-        else:
-            assert got >= expected  # the concept's own triples, and links to it
+    conv, content_type = _run(sw)
+    _check(form, conv, content_type, described(unesco_triples, CONCEPT))
     # what it asked for, when the form has that format
     asked = {"json": "json", "xml": "xml", "csv": "text/csv", "tsv": "tab-separated",
              "turtle": "turtle", "n3": "turtle", "rdf+xml": "rdf+xml", "rdf": "rdf+xml",
@@ -205,8 +211,6 @@ def test_sparqlwrapper_post_directly_and_conneg_only(
     format parameters in the URL), and content negotiation only (no format=)."""
     from SPARQLWrapper import POST, POSTDIRECTLY, SPARQLWrapper
 
-    expected = described(unesco_triples, CONCEPT)
-    labels = {o for _s, p, o in expected if str(p) == SKOS + "prefLabel"}
     for direct in (True, False):
         sw = SPARQLWrapper(server.url + "/sparql")
         sw.setQuery(QUERIES[form])
@@ -216,20 +220,8 @@ def test_sparqlwrapper_post_directly_and_conneg_only(
             sw.setRequestMethod(POSTDIRECTLY)
         else:
             sw.setOnlyConneg(True)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            result = sw.query()
-            content_type = result.info()["content-type"]
-            conv = result.convert()
-        if form == "SELECT":
-            want = {str(x) for x in labels} if "text/csv" in content_type else labels
-            assert _rows(conv, content_type) == want
-        elif form == "ASK":
-            assert _boolean(conv) is True
-        else:
-            assert set(_graph(conv, content_type)) >= {
-                t for t in expected if str(t[1]) == SKOS + "prefLabel"
-            }
+        conv, content_type = _run(sw)
+        _check(form, conv, content_type, described(unesco_triples, CONCEPT))
 
 
 def test_sparqlwrapper_refused_update_is_a_clear_400(server: Server) -> None:
