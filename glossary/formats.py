@@ -76,16 +76,20 @@ class RdfFormat(Enum):
         return None
 
     @classmethod
-    def from_name(cls, name: str) -> RdfFormat | None:
-        """A user-facing name (``turtle``, ``nt``, ``jsonld``, ``xml``, ``trig``...)."""
-        aliases = {
+    def names(cls) -> dict[str, RdfFormat]:
+        """Every user-facing name of a syntax, lower case."""
+        return {
             "turtle": cls.TURTLE, "ttl": cls.TURTLE,
             "nt": cls.NTRIPLES, "ntriples": cls.NTRIPLES, "n-triples": cls.NTRIPLES,
             "jsonld": cls.JSONLD, "json-ld": cls.JSONLD,
             "xml": cls.RDFXML, "rdfxml": cls.RDFXML, "rdf/xml": cls.RDFXML, "rdf": cls.RDFXML,
             "trig": cls.TRIG, "nq": cls.NQUADS, "nquads": cls.NQUADS,
         }  # fmt: skip
-        return aliases.get(name.lower())
+
+    @classmethod
+    def from_name(cls, name: str) -> RdfFormat | None:
+        """A user-facing name (``turtle``, ``nt``, ``jsonld``, ``xml``, ``trig``...)."""
+        return cls.names().get(name.lower())
 
 
 class ResultFormat(Enum):

@@ -56,6 +56,14 @@ _OFFERS: tuple[tuple[str, RdfFormat | None], ...] = (
     ("application/json", RdfFormat.JSONLD),
     ("application/xml", RdfFormat.RDFXML),
     ("text/xml", RdfFormat.RDFXML),
+    # What rdflib's ``Graph().parse(uri, format=...)`` asks for: ``text/plain`` (the
+    # old N-Triples type, as /sparql takes it), N3 and TriG, of which Turtle is a
+    # part (so a Turtle answer parses as either).
+    ("text/plain", RdfFormat.NTRIPLES),
+    ("text/n3", RdfFormat.TURTLE),
+    ("text/rdf+n3", RdfFormat.TURTLE),
+    ("application/n3", RdfFormat.TURTLE),
+    ("application/trig", RdfFormat.TURTLE),
 )
 
 #: What a 406 lists as offered: the canonical media types.

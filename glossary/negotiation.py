@@ -13,7 +13,7 @@ True
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 
@@ -103,3 +103,40 @@ def choose(header: str | None, offers: Sequence[str]) -> str | None:
         if best is None or key > best:
             best, chosen = key, offer
     return chosen
+
+
+def choose_requested(
+    requested: Sequence[str],
+    accept: str | None,
+    offers: Sequence[str],
+    names: Mapping[str, str] | None = None,
+) -> str | None:
+    """The offer for a request that names its format in parameters (``format=``,
+    ``output=``, ``results=``) as well as in ``Accept``; ``None`` when it accepts
+    none of the offers.
+
+    Each value of ``requested``, in order, is read as a media type (parameters
+    dropped; a ``+`` sent unescaped arrives as a space), a short name of ``names``, or
+    a bare subtype (``rdf+xml``, ``turtle``, ``csv``); the first that is an offer
+    wins. Values that name no offer (empty, unknown, or not offered for this answer)
+    are passed over and ``Accept`` decides, so a client that says what it wants twice,
+    in its own words, still gets an answer.
+
+    >>> choose_requested(["rdf+xml", "application/rdf+xml"], None,
+    ...                  ["text/turtle", "application/rdf+xml"])
+    'application/rdf+xml'
+    >>> choose_requested(["yaml"], "text/turtle", ["text/turtle", "application/rdf+xml"])
+    'text/turtle'
+    """
+    aliases = names or {}
+    offered = {o.lower(): o for o in offers}
+    for value in requested:
+        key = value.split(";", 1)[0].strip().lower().replace(" ", "+")
+        if not key:
+            continue
+        candidates = [key] if "/" in key else [aliases.get(key, ""), f"application/{key}",
+                                                f"text/{key}"]  # fmt: skip
+        for candidate in candidates:
+            if candidate.lower() in offered:
+                return offered[candidate.lower()]
+    return choose(accept, offers)

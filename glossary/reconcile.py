@@ -489,18 +489,36 @@ class Reconciler:
                 {"id": "by_spelling", "value": s.source == "spelling"},
             ]
             features += [{"id": f"property_{pid}", "value": ok} for pid, ok in s.features.items()]
+            description = self.description(uri, lang)
+            if s.exact == "prefLabel" and not is_match and all(s.features.values()):
+                why = self._shared_note(q.query, s, exact, lang)
+                description = f"{why} {description}" if description else why
             out.append(
                 Candidate(
                     id=uri,
                     name=self.index.pref_label(s.concept, lang) or uri,
                     score=s.score,
                     match=is_match,
-                    description=self.description(uri, lang),
+                    description=description,
                     types=self._types_of(s.concept),
                     features=features,
                 )
             )
         return out
+
+    def _shared_note(
+        self, query: str, s: _Scored, exact: Sequence[_Scored], lang: str | None
+    ) -> str:
+        """Why an exact prefLabel is no ``match``: the other concepts with that label."""
+        words = {"prefLabel": "preferred label", "altLabel": "alternative label"}
+        others = [
+            f"the {words.get(o.exact or '', 'hidden label')} of "
+            f'"{self.index.pref_label(o.concept, lang) or self.index.uris[o.concept]}"'
+            for o in exact
+            if o is not s
+        ]
+        shown = "; ".join(others[:3]) + (f" and {len(others) - 3} more" if len(others) > 3 else "")
+        return f'Not matched automatically: "{query}" is also {shown}.'
 
     def _misspelt(
         self, key: str, lang: str | None, vocab: str | None, want: int
@@ -620,7 +638,12 @@ class Reconciler:
         vocabs = self._vocabs_of_types(types)
         vocab = vocabs[0] if len(vocabs) == 1 else None
         out: list[dict[str, Any]] = []
+        by_uri = self._suggest_by_uri(prefix.strip(), vocabs, lang) if cursor == 0 else None
+        if by_uri is not None:  # the spec: a prefix that is an entity's id suggests it
+            out.append(by_uri)
         for hit in self.index.search(prefix, lang=lang, vocab=vocab, limit=limit, offset=cursor):
+            if by_uri is not None and hit.uri == by_uri["id"]:
+                continue
             item: dict[str, Any] = {"id": hit.uri, "name": hit.pref_label or hit.uri}
             if hit.match_type != "prefLabel" and hit.matched_label:
                 kind = {"altLabel": "also", "hiddenLabel": "also"}.get(hit.match_type or "", "")
@@ -630,7 +653,22 @@ class Reconciler:
             concept = self.index.concept_id(hit.uri)
             item["notable"] = self._types_of(concept)
             out.append(item)
-        return out
+        return out[:limit]
+
+    def _suggest_by_uri(
+        self, uri: str, vocabs: Sequence[str | None], lang: str | None
+    ) -> dict[str, Any] | None:
+        """The suggestion for a prefix that is an indexed concept's URI, else None."""
+        if ":" not in uri or " " in uri:
+            return None
+        try:
+            concept = self.index.concept_id(uri)
+        except NotFound:
+            return None
+        if None not in vocabs and self.index.vocab_of(concept) not in vocabs:
+            return None
+        name = self.index.pref_label(concept, lang) or uri
+        return {"id": uri, "name": name, "notable": self._types_of(concept)}
 
     def suggest_types(
         self, prefix: str, *, cursor: int = 0, limit: int = 10

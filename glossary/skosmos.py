@@ -157,12 +157,40 @@ def parse_date(text: str) -> datetime | None:
 
 
 def format_date(when: datetime) -> str:
-    """A date as Skosmos writes it in a change list (PHP ``Y-m-d\\TH:i:sO``).
+    """A change list's date, in RFC 3339 (an ``xsd:dateTime``, as the answer's
+    ``@context`` types it). Skosmos writes PHP's ``Y-m-d\\TH:i:sO``, whose offset
+    ``+0200`` is neither; readers of either take this one.
 
     >>> format_date(parse_date("2022-03-08T14:42:21+02:00"))
-    '2022-03-08T14:42:21+0200'
+    '2022-03-08T14:42:21+02:00'
+    >>> format_date(parse_date("2012-07-20"))
+    '2012-07-20T00:00:00+00:00'
     """
-    return when.strftime("%Y-%m-%dT%H:%M:%S%z")
+    return when.isoformat(timespec="seconds")
+
+
+def language_name(tag: str, in_lang: str) -> str:
+    """The name of the language ``tag`` in the language ``in_lang`` (CLDR, as
+    Skosmos's labelStatistics names them); the tag itself when CLDR knows neither.
+
+    >>> language_name("fi", "en"), language_name("en", "fi"), language_name("x-klingon", "en")
+    ('Finnish', 'englanti', 'x-klingon')
+    """
+    from babel import Locale, UnknownLocaleError
+
+    try:
+        display = Locale.parse(in_lang, sep="-")
+    except (UnknownLocaleError, ValueError):
+        display = Locale("en")
+    try:
+        parsed = Locale.parse(tag, sep="-")
+    except (UnknownLocaleError, ValueError):
+        return tag
+    if parsed.language != tag.split("-", 1)[0].lower():  # "und": CLDR guesses a language
+        return tag
+    # "en-GB": CLDR's own name ("British English") when it has one
+    name = display.languages.get(str(parsed)) or parsed.get_display_name(display)
+    return name or tag
 
 
 @dataclass(frozen=True)
@@ -303,6 +331,27 @@ class SkosmosLists:
             return _type_order(ConceptType(u, ls, supers.get(u)) for u, ls in labels.items())
 
         return list(self._cached(("types", vocab_id), compute))
+
+    def collection_counts(self, vocab_id: str) -> tuple[int, int]:
+        """``(live, deprecated)``: how many collections the vocabulary has that are not
+        flagged ``owl:deprecated true``, and how many are."""
+        vocab = self.catalog.vocabulary(vocab_id)
+
+        def compute() -> tuple[int, int]:
+            import pyoxigraph
+
+            rows = self.catalog.src.select(
+                named_query("vocab_collection_flags"), g=pyoxigraph.NamedNode(vocab.graph)
+            )
+            flags: dict[str, bool] = {}
+            for r in rows:
+                gone = "deprecated" in r and r["deprecated"].value.strip().lower() in ("true", "1")
+                flags[r["c"].value] = flags.get(r["c"].value, False) or gone
+            gone_count = sum(flags.values())
+            return len(flags) - gone_count, gone_count
+
+        result: tuple[int, int] = self._cached(("collection_counts", vocab_id), compute)
+        return result
 
     # change lists
     def _dated(self, vocab_id: str, prop: str) -> dict[str, tuple[list[datetime], Change]]:

@@ -54,7 +54,7 @@ from glossary.errors import (
     StoreError,
 )
 from glossary.formats import RdfFormat, ResultFormat
-from glossary.negotiation import choose
+from glossary.negotiation import choose_requested
 
 #: Defaults of the settings (each also an environment variable / app config key).
 DEFAULT_TIMEOUT = 10.0  # GLOSSARY_SPARQL_TIMEOUT, seconds
@@ -259,69 +259,79 @@ def check_query(text: str) -> QueryInfo:
 
 # --------------------------------------------------------------------------- formats
 
-_RESULT_NAMES: dict[str, ResultFormat] = {
-    "json": ResultFormat.JSON, "srj": ResultFormat.JSON, "xml": ResultFormat.XML,
-    "srx": ResultFormat.XML, "csv": ResultFormat.CSV, "tsv": ResultFormat.TSV,
-}  # fmt: skip
 _RESULT_OFFERS: list[tuple[str, ResultFormat]] = [
     *[(f.media_type, f) for f in ResultFormat],
     *[(mt, f) for f in ResultFormat for mt in f.media_types[1:]],
 ]
-_ASK_OFFERS = [(mt, f) for mt, f in _RESULT_OFFERS if f in (ResultFormat.JSON, ResultFormat.XML)]
 GRAPH_FORMATS = (RdfFormat.TURTLE, RdfFormat.NTRIPLES, RdfFormat.JSONLD, RdfFormat.RDFXML)
 _GRAPH_OFFERS: list[tuple[str, RdfFormat]] = [
     *[(f.media_type, f) for f in GRAPH_FORMATS],
     *[(mt, f) for f in GRAPH_FORMATS for mt in f.media_types[1:]],
 ]
+#: The short names clients put in ``format=``/``output=``/``results=`` (SPARQLWrapper,
+#: Virtuoso, Fuseki and the RDF tools' own names), as media types. A bare subtype
+#: (``rdf+xml``, ``turtle``, ``csv``) is understood without being listed.
+RESULT_NAMES: dict[str, str] = {
+    "json": "application/sparql-results+json", "srj": "application/sparql-results+json",
+    "xml": "application/sparql-results+xml", "srx": "application/sparql-results+xml",
+    "csv": "text/csv", "tsv": "text/tab-separated-values",
+}  # fmt: skip
+GRAPH_NAMES: dict[str, str] = {
+    **{name: f.media_type for name, f in RdfFormat.names().items()},
+    "n3": RdfFormat.TURTLE.media_type,  # Turtle is N3 (SPARQLWrapper's N3 takes Turtle)
+    "json": RdfFormat.JSONLD.media_type,  # JSON for a graph: JSON-LD
+}
 
 Format = ResultFormat | RdfFormat
 
 
 def offers(form: QueryForm) -> list[tuple[str, Format]]:
-    """The media types a query of this form can be answered in, preferred first."""
+    """The media types a query of this form can be answered in, preferred first.
+
+    ASK is offered in CSV and TSV too (the protocol allows any results format; the
+    answer is the word ``true`` or ``false``), as clients ask for it.
+    """
     if form.is_graph:
         return list(_GRAPH_OFFERS)
-    if form is QueryForm.ASK:
-        return list(_ASK_OFFERS)
     return list(_RESULT_OFFERS)
 
 
 def choose_format(
-    form: QueryForm, accept: str | None, format_param: str | None = None
+    form: QueryForm, accept: str | None, format_param: str | Sequence[str] | None = None
 ) -> tuple[Format, str]:
     """The format and media type to answer a query of ``form`` in.
 
-    ``format_param`` (a name such as ``json``, ``csv``, ``turtle``, ``jsonld``, or a
-    media type) wins over ``accept``; ``xml`` means SPARQL XML for SELECT/ASK and
-    RDF/XML for CONSTRUCT/DESCRIBE. Raises :class:`NotAcceptable` listing what is
-    offered.
+    ``format_param``: the values of ``format=`` (and ``output=``, ``results=``), each a
+    name such as ``json``, ``csv``, ``turtle``, ``n3``, ``rdf+xml``, ``jsonld`` or a
+    media type. The first that names an offer wins over ``accept``; ``xml`` means
+    SPARQL XML for SELECT/ASK and RDF/XML for CONSTRUCT/DESCRIBE. Values that name
+    nothing offered leave the choice to ``accept``
+    (:func:`glossary.negotiation.choose_requested`). Raises :class:`NotAcceptable`
+    listing what is offered when neither gives anything offered.
 
     >>> choose_format(QueryForm.SELECT, None)
     (<ResultFormat.JSON: ...>, 'application/sparql-results+json')
     >>> choose_format(QueryForm.SELECT, "text/html", "csv")
     (<ResultFormat.CSV: ...>, 'text/csv')
+    >>> choose_format(QueryForm.CONSTRUCT, "application/rdf+xml", ["rdf+xml", "yaml"])
+    (<RdfFormat.RDFXML: ...>, 'application/rdf+xml')
     """
     offered = offers(form)
-    if format_param:
-        name = format_param.strip().lower()
-        for mt, fmt in offered:
-            if name == mt:
-                return fmt, mt
-        fmt_named: Format | None = (
-            RdfFormat.from_name(name) if form.is_graph else _RESULT_NAMES.get(name)
-        )
-        for mt, fmt in offered:
-            if fmt is fmt_named:
-                return fmt, mt
-        raise NotAcceptable(
-            f"format={format_param!r} is not offered for {form.value} queries",
-            offered=_unique_media_types(offered),
-            hint="use one of: " + ", ".join(_format_names(form)),
-        )
-    chosen = choose(accept, [mt for mt, _ in offered])
+    if format_param is None:
+        requested: list[str] = []
+    elif isinstance(format_param, str):
+        requested = [format_param]
+    else:
+        requested = list(format_param)
+    names = GRAPH_NAMES if form.is_graph else RESULT_NAMES
+    chosen = choose_requested(requested, accept, [mt for mt, _ in offered], names)
     if chosen is None:
+        asked = [f"Accept ({accept})"]
+        if any(v.strip() for v in requested):
+            asked.insert(0, "format=" + ", ".join(repr(v) for v in requested if v.strip()))
         raise NotAcceptable(
-            f"none of the media types in Accept ({accept}) is offered for {form.value} queries",
+            f"none of the formats asked for ({' nor '.join(asked)}) is offered for "
+            f"{form.value} queries",
             offered=_unique_media_types(offered),
             hint="accept one of the offered types, or pass format= ("
             + ", ".join(_format_names(form))
@@ -337,8 +347,6 @@ def _unique_media_types(offered: list[tuple[str, Format]]) -> list[str]:
 def _format_names(form: QueryForm) -> list[str]:
     if form.is_graph:
         return ["turtle", "nt", "jsonld", "xml"]
-    if form is QueryForm.ASK:
-        return ["json", "xml"]
     return ["json", "xml", "csv", "tsv"]
 
 
@@ -418,7 +426,7 @@ def prepare(
     query: str,
     *,
     accept: str | None = None,
-    format_param: str | None = None,
+    format_param: str | Sequence[str] | None = None,
     default_graphs: Sequence[str] | None = None,
     named_graphs: Sequence[str] | None = None,
     base_iri: str | None = None,

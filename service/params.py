@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+import json
 import os
+import re
+from collections.abc import Sequence
+from typing import Any
 
 from flask import Blueprint, Flask, Response, request
 
 from glossary.errors import InputError
+from glossary.negotiation import choose
+
+#: A JSONP callback: a JavaScript name, or a few dotted ones.
+_CALLBACK = re.compile(r"^[A-Za-z_$][\w$]{0,63}(\.[A-Za-z_$][\w$]{0,63}){0,4}$")
 
 
 def int_arg(name: str, default: int, lo: int, hi: int) -> int:
@@ -25,6 +33,25 @@ def int_arg(name: str, default: int, lo: int, hi: int) -> int:
     if not lo <= value <= hi:
         raise InputError(f"{name} must be between {lo} and {hi}, not {value}", where=name)
     return value
+
+
+def json_answer(data: Any, offers: Sequence[str] = ("application/json",)) -> Response:
+    """``data`` as JSON, typed as the offer ``Accept`` prefers (the first when it names
+    none), or as JSONP (``application/javascript``) when a GET names a ``callback``."""
+    body = json.dumps(data, ensure_ascii=False)
+    callback = request.args.get("callback") if request.method == "GET" else None
+    if callback:
+        if not _CALLBACK.match(callback):
+            raise InputError(
+                f"not a JavaScript function name: {callback[:50]!r}",
+                where="callback",
+                hint="e.g. callback=jsonp123",
+            )
+        return Response(f"/**/{callback}({body});", mimetype="application/javascript")
+    resp = Response(body, mimetype=choose(request.headers.get("Accept"), offers) or offers[0])
+    if len(offers) > 1:
+        resp.headers["Vary"] = "Accept"
+    return resp
 
 
 def open_cors(bp: Blueprint, *, expose: str = "Link, Content-Location, Vary") -> None:

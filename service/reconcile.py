@@ -14,7 +14,6 @@ The matching itself is :mod:`glossary.reconcile` (docs/reconcile.md).
 
 from __future__ import annotations
 
-import json
 import re
 from typing import Any
 
@@ -32,11 +31,10 @@ from glossary.reconcile import (
     parse_batch,
     parse_extend,
 )
-from service.params import int_arg, open_cors
+from service.params import int_arg, json_answer, open_cors
 
 bp = Blueprint("reconcile", __name__)
 
-_CALLBACK = re.compile(r"^[A-Za-z_$][\w$]{0,63}(\.[A-Za-z_$][\w$]{0,63}){0,4}$")
 MAX_PARAM_CHARS = 200_000
 MAX_SUGGEST = 50
 PREVIEW_WIDTH, PREVIEW_HEIGHT = 420, 200
@@ -64,23 +62,6 @@ def _param(name: str) -> str | None:
             hint="send fewer queries per batch",
         )
     return value
-
-
-def _answer(data: Any) -> Response:
-    """JSON, or JSONP when a GET names a ``callback``."""
-    body = json.dumps(data, ensure_ascii=False)
-    callback = request.args.get("callback") if request.method == "GET" else None
-    if callback:
-        if not _CALLBACK.match(callback):
-            raise InputError(
-                f"not a JavaScript function name: {callback[:50]!r}",
-                where="callback",
-                hint="e.g. callback=jsonp123",
-            )
-        resp = Response(f"/**/{callback}({body});", mimetype="application/javascript")
-    else:
-        resp = Response(body, mimetype="application/json")
-    return resp
 
 
 def manifest() -> dict[str, Any]:
@@ -139,17 +120,17 @@ def reconcile() -> Response:
         raise InputError("give queries or extend, not both", where="queries")
     if queries is not None:
         batch = parse_batch(load_json(queries, "queries"))
-        return _answer(reconciler().reconcile_batch(batch))
+        return json_answer(reconciler().reconcile_batch(batch))
     if extend is not None:
         req = parse_extend(load_json(extend, "extend"))
-        return _answer(reconciler().extend(req))
+        return json_answer(reconciler().extend(req))
     if request.method == "POST":
         raise InputError(
             "a POST to /reconcile needs a queries or extend form field",
             where="queries",
             hint='e.g. queries={"q0": {"query": "apple"}}',
         )
-    return _answer(manifest())
+    return json_answer(manifest())
 
 
 def _prefix() -> str:
@@ -174,28 +155,28 @@ def suggest_entity() -> Response:
     result = reconciler().suggest_entities(
         prefix, cursor=cursor, limit=limit, types=types, lang=_lang_arg()
     )
-    return _answer({"result": result})
+    return json_answer({"result": result})
 
 
 @bp.get("/reconcile/suggest/type")
 def suggest_type() -> Response:
     prefix = _prefix()
     cursor = int_arg("cursor", 0, 0, 10_000)
-    return _answer({"result": reconciler().suggest_types(prefix, cursor=cursor)})
+    return json_answer({"result": reconciler().suggest_types(prefix, cursor=cursor)})
 
 
 @bp.get("/reconcile/suggest/property")
 def suggest_property() -> Response:
     prefix = _prefix()
     cursor = int_arg("cursor", 0, 0, 10_000)
-    return _answer({"result": reconciler().suggest_properties(prefix, cursor=cursor)})
+    return json_answer({"result": reconciler().suggest_properties(prefix, cursor=cursor)})
 
 
 @bp.get("/reconcile/propose_properties")
 def propose_properties() -> Response:
     type_id = request.args.get("type") or SKOS + "Concept"
     limit = int_arg("limit", len(EXTEND_PROPS), 1, 100)
-    return _answer(reconciler().propose_properties(type_id, limit))
+    return json_answer(reconciler().propose_properties(type_id, limit))
 
 
 _LANG = re.compile(r"^[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*$")

@@ -14,14 +14,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Flask, Response, jsonify, request, url_for
+from flask import Blueprint, Flask, Response, request, url_for
 
 from glossary.concepts import SKOS, ConceptView, Description, Ref, broader_paths
 from glossary.concepts import local_name as _local_name
 from glossary.errors import InputError, NotAcceptable, NotFound
 from glossary.formats import RdfFormat
 from glossary.linkeddata import RDF_FORMATS, negotiate
-from glossary.negotiation import choose
+from glossary.negotiation import choose_requested
 from glossary.skosmos import (
     DEFAULT_CHANGES,
     MAX_CHANGES,
@@ -29,20 +29,23 @@ from glossary.skosmos import (
     best_tier,
     context,
     format_date,
+    language_name,
     lookup_tier,
     search_term,
     show_label,
 )
 from service.linkeddata import catalog, check_uri, local_url
-from service.params import int_arg, open_cors
+from service.params import int_arg, json_answer, open_cors
 from service.search_api import MAX_OFFSET, MAX_Q, search_index
 
 bp = Blueprint("skosmos", __name__, url_prefix="/rest/v1")
 open_cors(bp)
 
+_JSON_TYPES = ("application/json", "application/ld+json")
 MAX_HITS = 100  # the label index's largest page
 MAX_TRANSITIVE = 1000  # nodes in a narrowerTransitive answer
-_MEDIA = {m: f for f in RDF_FORMATS for m in f.media_types}
+#: Skosmos takes application/json for JSON-LD too.
+_MEDIA = {m: f for f in RDF_FORMATS for m in f.media_types} | {"application/json": RdfFormat.JSONLD}
 
 
 # --- parameters -----------------------------------------------------------------------
@@ -71,7 +74,8 @@ def _vocab(vocid: str) -> Any:
 
 
 def _answer(ctx_lang: str | None, body: dict[str, Any], /, **terms: Any) -> Response:
-    return jsonify({"@context": context(ctx_lang, **terms), **body})
+    # as Skosmos: JSON-LD's own type to a client that prefers it; JSONP with callback=
+    return json_answer({"@context": context(ctx_lang, **terms), **body}, _JSON_TYPES)
 
 
 def _view(uri: str, lang: str | None, vocab: Any | None = None) -> tuple[Description, ConceptView]:
@@ -530,12 +534,15 @@ def vocabulary_statistics(vocid: str) -> Response:
             "deprecatedCount": v.deprecated,
         },
         "subTypes": [],
-        "conceptGroups": {
+    }
+    live, deprecated = _lists().collection_counts(vocid)
+    if live or deprecated:  # as Skosmos: only for a vocabulary that has some
+        body["conceptGroups"] = {
             "class": SKOS + "Collection",
             "label": "Collection",
-            "count": len(catalog().collections(vocid)),
-        },
-    }
+            "count": live,
+            "deprecatedCount": deprecated,
+        }
     return _answer(lang, body, void="http://rdfs.org/ns/void#", title="dct:title",
                    dct="http://purl.org/dc/terms/", id="onki:vocabularyIdentifier",
                    concepts="void:classPartition", count="void:entities",
@@ -581,14 +588,23 @@ def label_statistics(vocid: str) -> Response:
         props = [{"property": "skos:prefLabel", "labels": v.label_counts.get(tag, 0)}]
         for name in ("altLabel", "hiddenLabel"):
             props.append({"property": f"skos:{name}", "labels": others.get(tag, {}).get(name, 0)})
-        languages.append({"literal": tag, "lang": tag, "properties": props})
+        item: dict[str, Any] = {"language": tag}
+        if lang:  # as Skosmos: the language's name, in lang, only when lang is given
+            item["literal"] = language_name(tag, lang)
+        item["properties"] = props
+        languages.append(item)
     body = {"uri": request.base_url, "id": v.id, "title": _title(v, lang),
             "languages": languages}  # fmt: skip
-    return _answer(lang, body, void="http://rdfs.org/ns/void#", title="dct:title",
-                   dct="http://purl.org/dc/terms/", id="onki:vocabularyIdentifier",
-                   languages="void:languagePartition", literal="rdfs:label",
-                   lang="dct:language", properties="void:propertyPartition",
-                   property="void:property", labels="void:triples")  # fmt: skip
+    terms: dict[str, Any] = {"void": "http://rdfs.org/ns/void#", "title": "dct:title",
+                             "void-ext": "http://ldf.fi/void-ext#",
+                             "dct": "http://purl.org/dc/terms/", "id": "onki:vocabularyIdentifier",
+                             "languages": "void-ext:languagePartition",
+                             "language": "void-ext:language",
+                             "properties": "void:propertyPartition",
+                             "property": "void:property", "labels": "void:triples"}  # fmt: skip
+    if lang:
+        terms["literal"] = {"@id": "rdfs:label", "@language": lang}
+    return _answer(None, body, **terms)
 
 
 def _index_page(vocid: str, letter: str | None) -> Any:
@@ -720,23 +736,22 @@ def modified_concepts(vocid: str) -> Response:
 
 
 def _rdf_format() -> RdfFormat:
-    """``format=`` (a media type as Skosmos takes, or ttl/jsonld/rdf/nt), else Accept."""
-    raw = request.args.get("format")
-    if raw:
-        # an unescaped '+' (application/ld+json) arrives as a space
-        media = raw.split(";", 1)[0].strip().lower().replace(" ", "+")
-        fmt = _MEDIA.get(media) or RdfFormat.from_name(raw)
-        if fmt is None or fmt not in RDF_FORMATS:
-            raise InputError(f"unknown format {raw[:80]!r}", where="format",
-                             hint="use text/turtle, application/rdf+xml or "
-                                  "application/ld+json")  # fmt: skip
-        return fmt
-    chosen = choose(request.headers.get("Accept"), [m for f in RDF_FORMATS for m in f.media_types])
+    """``format=`` (a media type as Skosmos takes, or ttl/jsonld/rdf/nt), else Accept.
+
+    As at ``/sparql``: a ``format=`` that names nothing offered leaves the choice to
+    ``Accept``; 406 only when neither names anything offered (Skosmos: 406)."""
+    offers = [m for f in RDF_FORMATS for m in f.media_types] + ["application/json"]
+    names = {n: f.media_type for n, f in RdfFormat.names().items()}
+    accept = request.headers.get("Accept")
+    chosen = choose_requested(request.args.getlist("format"), accept, offers, names)
     if chosen is None:
+        asked = ", ".join(v[:80] for v in request.args.getlist("format") if v.strip())
         raise NotAcceptable(
-            f"none of the media types in the Accept header ({request.headers.get('Accept')})"
-            " is offered",
+            f"none of the formats asked for ({'format=' + asked + ' nor ' if asked else ''}"
+            f"Accept: {accept}) is offered",
             offered=[f.media_type for f in RDF_FORMATS],
+            hint="use format=text/turtle, application/rdf+xml, application/ld+json or "
+            "application/n-triples",
         )
     return _MEDIA[chosen]
 

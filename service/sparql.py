@@ -2,7 +2,10 @@
 
 - ``GET ?query=``, ``POST`` form (``application/x-www-form-urlencoded``), ``POST
   application/sparql-query``; ``default-graph-uri``/``named-graph-uri`` for the dataset.
-- Results by ``Accept`` (q-values) or ``format=``; 406 problem+json lists what is offered.
+- Results by ``format=`` (also ``output=``, ``results=``: media types or short names,
+  repeated or not; one that names nothing offered is passed over), else ``Accept``
+  (q-values); 406 problem+json, listing what is offered, only when neither names
+  anything offered.
 - Without a query: the Service Description (RDF, by ``Accept``), or an HTML query form
   for a browser.
 - Updates (``update=``, ``application/sparql-update``) and ``SERVICE`` are refused
@@ -32,9 +35,10 @@ from werkzeug.exceptions import UnsupportedMediaType
 
 from glossary.errors import BadQuery, GlossaryError, NotAcceptable, PayloadTooLarge
 from glossary.formats import RdfFormat
-from glossary.negotiation import choose
+from glossary.negotiation import choose_requested
 from glossary.sparql import (
     GRAPH_FORMATS,
+    GRAPH_NAMES,
     MAX_QUERY_BYTES,
     Engine,
     LocalEngine,
@@ -166,7 +170,9 @@ def _params(name: str) -> list[str]:
 @bp.route("/sparql/", methods=["GET", "POST"])
 def sparql() -> Response:
     query = _read_query()
-    fmt = _one("format", _params("format"))
+    # Clients name the format in any of these, sometimes twice (SPARQLWrapper sends
+    # format=rdf+xml&format=application/rdf+xml&output=...): all are hints, in order.
+    fmt = [v for name in ("format", "output", "results") for v in _params(name)]
     if query is None:
         return _describe(fmt)
     defaults = _params("default-graph-uri")
@@ -197,16 +203,11 @@ def sparql() -> Response:
     return resp
 
 
-def _describe(fmt: str | None) -> Response:
+def _describe(fmt: list[str]) -> Response:
     """No query: the service description (RDF) or, for a browser, the query form."""
     offers = [f.media_type for f in GRAPH_FORMATS] + ["text/html"]
-    if fmt:
-        named = RdfFormat.from_name(fmt) or RdfFormat.from_media_type(fmt)
-        chosen: str | None = "text/html" if fmt.lower() in ("html", "text/html") else None
-        if named in GRAPH_FORMATS:
-            chosen = named.media_type if named else None
-    else:
-        chosen = choose(request.headers.get("Accept"), offers)
+    names = {**GRAPH_NAMES, "html": "text/html"}
+    chosen = choose_requested(fmt, request.headers.get("Accept"), offers, names)
     if chosen is None:
         raise NotAcceptable(
             "the service description is offered only as " + ", ".join(offers),

@@ -61,6 +61,10 @@ CASES = [
     (CONCEPT, "text/html;q=0, */*", 200, TTL, True),
     (CONCEPT, "application/*", 200, JSONLD, True),
     (CONCEPT, "text/*;q=0.5, application/n-triples", 200, NT, True),
+    # what rdflib's Graph().parse(uri, format=...) sends: nt, n3, trig (once the page)
+    (CONCEPT, "text/plain, */*;q=0.1", 200, NT, True),
+    (CONCEPT, "text/n3, */*;q=0.1", 200, TTL, True),
+    (CONCEPT, "application/trig, */*;q=0.1", 200, TTL, True),
     (CONCEPT, "image/png", 406, PROBLEM, False),
     (CONCEPT, "text/turtle;q=0", 406, PROBLEM, False),
     # per-format URLs: no negotiation

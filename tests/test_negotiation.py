@@ -1,6 +1,6 @@
 import pytest
 
-from glossary.negotiation import choose, parse_accept
+from glossary.negotiation import choose, choose_requested, parse_accept
 
 OFFERS = ["text/html", "text/turtle", "application/ld+json", "application/rdf+xml"]
 
@@ -36,3 +36,31 @@ def test_choose(accept, expected):
 def test_parse_accept_clamps_q():
     (r,) = parse_accept("text/plain;q=7")
     assert r.q == 1.0
+
+
+GRAPHS = ["text/turtle", "application/n-triples", "application/rdf+xml"]
+NAMES = {"n3": "text/turtle", "rdf": "application/rdf+xml"}
+
+
+@pytest.mark.parametrize(
+    ("requested", "accept", "expected"),
+    [
+        ([], None, "text/turtle"),  # nothing asked: Accept (absent: */*)
+        (["application/rdf+xml"], "text/turtle", "application/rdf+xml"),  # a value wins
+        (["rdf+xml", "application/rdf+xml"], None, "application/rdf+xml"),  # twice
+        (["rdf+xml"], None, "application/rdf+xml"),  # a bare subtype
+        (["n-triples"], None, "application/n-triples"),
+        (["n3"], None, "text/turtle"),  # a short name
+        (["RDF"], None, "application/rdf+xml"),  # names are case-insensitive
+        (["application/rdf xml"], None, "application/rdf+xml"),  # '+' unescaped: space
+        (["text/turtle; charset=utf-8"], None, "text/turtle"),  # parameters dropped
+        (["yaml"], "application/n-triples", "application/n-triples"),  # unknown: Accept
+        (["text/csv", ""], "application/rdf+xml", "application/rdf+xml"),  # not offered
+        (["", "n3"], None, "text/turtle"),  # empty values passed over
+        (["yaml", "rdf"], None, "application/rdf+xml"),  # the first one offered
+        (["yaml"], "text/csv", None),  # nothing asked for is offered
+        (["text/csv"], "text/csv;q=1, text/turtle;q=0", None),
+    ],
+)
+def test_choose_requested(requested, accept, expected):
+    assert choose_requested(requested, accept, GRAPHS, NAMES) == expected

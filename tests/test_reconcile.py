@@ -154,6 +154,24 @@ def test_ambiguous_label_is_never_a_match(client) -> None:  # type: ignore[no-un
     assert all({"id": "by_meaning", "value": False} in r["features"] for r in res)
 
 
+def test_pref_label_that_is_another_alt_label_says_why_no_match(client) -> None:  # type: ignore[no-untyped-def]
+    """ "landform" is r:landform's prefLabel and r:terrain's altLabel: no automatic
+    match, and the candidate's description says why (before its definition)."""
+    res = results(client, {"query": "landform"})
+    (top, alt) = res[:2]
+    assert (top["id"], top["score"], top["match"]) == (R + "landform", 100, False)
+    assert (alt["id"], alt["score"], alt["match"]) == (R + "terrain", 90, False)
+    assert top["description"] == (
+        'Not matched automatically: "landform" is also the alternative label of "terrain". '
+        "A natural feature of the surface of the earth."
+    )
+    assert alt["description"] == "The lie of the land in a region."
+    # two concepts with one prefLabel: each names the other
+    (a, b) = results(client, {"query": "bank"})[:2]
+    assert 'is also the preferred label of "bank"' in a["description"]
+    assert not a["match"] and not b["match"]
+
+
 def test_property_broader_disambiguates(client) -> None:  # type: ignore[no-untyped-def]
     for broader, want in (
         ("landform", "river-bank"),
@@ -362,6 +380,22 @@ def test_suggest_entity(client) -> None:  # type: ignore[no-untyped-def]
     assert data["result"] and all(x["id"].startswith(R) for x in data["result"])
     problem(client.get("/reconcile/suggest/entity"))
     problem(client.get("/reconcile/suggest/entity?prefix=b&cursor=-1"))
+
+
+def test_suggest_entity_by_its_uri(client) -> None:  # type: ignore[no-untyped-def]
+    """The spec: a prefix that is an entity's id suggests that entity (first)."""
+    url = "/reconcile/suggest/entity?prefix=" + quote(R + "money-bank", safe="")
+    data = ok(client.get(url), "suggest-entities-response")
+    assert data["result"][0]["id"] == R + "money-bank"
+    assert data["result"][0]["name"] == "bank"
+    assert [x["id"] for x in data["result"]].count(R + "money-bank") == 1
+    # restricted by type to another vocabulary: not suggested
+    other = "&type=" + quote("https://w3id.org/semantic-glossary/community", safe="")
+    data = ok(client.get(url + other), "suggest-entities-response")
+    assert R + "money-bank" not in [x["id"] for x in data["result"]]
+    # an unknown URI suggests nothing by id (and no 4xx)
+    unknown = "/reconcile/suggest/entity?prefix=" + quote(R + "nothing", safe="")
+    assert ok(client.get(unknown), "suggest-entities-response")["result"] == []
     problem(client.get("/reconcile/suggest/entity?prefix=b&limit=x"))
 
 

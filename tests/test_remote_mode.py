@@ -156,6 +156,7 @@ def _cases(store: Store, vocab_ids: Sequence[str] = (COMMUNITY, SMALL),
         cases[name] = list(g_bound)
     cases["vocab_hash_subjects"] = [{}]
     cases["vocab_types"] = list(g_bound)
+    cases["vocab_collection_flags"] = list(g_bound)
     # vocab_changes is bound to a date property; the two fixture vocabularies carry no
     # dct:created / dct:modified, so a third property they do have (skos:prefLabel)
     # makes sure the comparison is not of empty answers (the slow test below compares

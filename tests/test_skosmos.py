@@ -71,6 +71,22 @@ def test_vocabularies_have_skosmos_keys_and_titles_in_lang(ld) -> None:  # type:
     get(ld, "/rest/v1/vocabularies?lang=e%20n", 400)
 
 
+def test_json_ld_type_and_jsonp_as_skosmos(ld) -> None:  # type: ignore[no-untyped-def]
+    """Skosmos answers application/ld+json to a client that prefers it, and JSONP with
+    callback= (both were application/json here)."""
+    resp = ld.get("/rest/v1/ldtest/", headers={"Accept": "application/ld+json"})
+    assert resp.mimetype == "application/ld+json" and resp.headers["Vary"] == "Accept"
+    assert resp.get_json(force=True)["id"] == "ldtest"
+    resp = ld.get("/rest/v1/ldtest/", headers={"Accept": "text/html"})  # nothing offered
+    assert resp.status_code == 200 and resp.mimetype == "application/json"
+    resp = ld.get("/rest/v1/vocabularies?lang=en&callback=show")
+    assert resp.mimetype == "application/javascript"
+    text = resp.get_data(as_text=True)
+    assert text.startswith("/**/show(") and text.endswith(");")
+    assert '"vocabularies"' in text
+    get(ld, "/rest/v1/vocabularies?lang=en&callback=alert(1)", 400)
+
+
 def test_vocabulary_info(ld) -> None:  # type: ignore[no-untyped-def]
     body = get(ld, "/rest/v1/ldtest/")
     assert body["id"] == "ldtest"
@@ -306,10 +322,28 @@ def test_statistics_are_the_load_time_counts(ld) -> None:  # type: ignore[no-unt
     assert concepts["class"] == "http://www.w3.org/2004/02/skos/core#Concept"
     assert concepts["count"] + concepts["deprecatedCount"] == vocab["concepts"]
     assert concepts["deprecatedCount"] == 1  # old-term
-    assert stats["conceptGroups"]["count"] == 1  # the tag collection
+    # the tag collection; deprecatedCount for groups too, as Skosmos
+    assert stats["conceptGroups"] == {
+        "class": "http://www.w3.org/2004/02/skos/core#Collection",
+        "label": "Collection",
+        "count": 1,
+        "deprecatedCount": 0,
+    }
     labels = get(ld, "/rest/v1/ldtest/labelStatistics")
-    per = {x["lang"]: x["properties"] for x in labels["languages"]}
+    # Skosmos's keys: language (the tag); literal (its name) only when lang is given
+    assert all(set(x) == {"language", "properties"} for x in labels["languages"])
+    per = {x["language"]: x["properties"] for x in labels["languages"]}
     assert set(per) == {"de", "en", "fr"}
+    named = get(ld, "/rest/v1/ldtest/labelStatistics?lang=fi")
+    assert [(x["language"], x["literal"]) for x in named["languages"]] == [
+        ("de", "saksa"),
+        ("en", "englanti"),
+        ("fr", "ranska"),
+    ]
+    assert named["@context"]["literal"] == {"@id": "rdfs:label", "@language": "fi"}
+    assert named["@context"]["language"] == "void-ext:language"
+    english = get(ld, "/rest/v1/ldtest/labelStatistics?lang=en")["languages"]
+    assert [x["literal"] for x in english] == ["German", "English", "French"]
     assert per["fr"] == [
         {"property": "skos:prefLabel", "labels": 3},
         {"property": "skos:altLabel", "labels": 0},
@@ -319,6 +353,34 @@ def test_statistics_are_the_load_time_counts(ld) -> None:  # type: ignore[no-unt
     assert per["en"][1] == {"property": "skos:altLabel", "labels": 1}  # "communities"
     get(ld, "/rest/v1/nosuch/labelStatistics", 404)
     get(ld, "/rest/v1/nosuch/vocabularyStatistics", 404)
+
+
+def test_group_statistics_count_deprecated_groups(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Skosmos's conceptGroups carries deprecatedCount; a vocabulary without
+    collections has no conceptGroups."""
+    from glossary.store import Store
+
+    ttl = tmp_path / "groups.ttl"
+    ttl.write_text("""@prefix skos: <http://www.w3.org/2004/02/skos/core#> .
+@prefix owl: <http://www.w3.org/2002/07/owl#> .
+@prefix g: <https://example.org/groups/> .
+g: a skos:ConceptScheme ; skos:prefLabel "groups"@en .
+g:a a skos:Concept ; skos:prefLabel "a"@en ; skos:inScheme g: ; skos:topConceptOf g: .
+g:live a skos:Collection ; skos:prefLabel "live"@en ; skos:member g:a .
+g:gone a skos:Collection ; skos:prefLabel "gone"@en ; owl:deprecated true .
+g:gone2 a skos:Collection ; skos:prefLabel "gone too"@en ; owl:deprecated true .
+""", encoding="utf-8")  # fmt: skip
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("GLOSSARY_EMBEDDING_MODEL", "hash")
+        plain = tmp_path / "plain.ttl"
+        plain.write_text(ttl.read_text().split("g:live")[0].replace("groups/", "plain/"))
+        with Store.open(tmp_path / "store", read_only=False) as store:
+            store.load([ttl], vocab_id="groups")
+            store.load([plain], vocab_id="plain")
+    client = make_app(tmp_path / "store").test_client()
+    groups = get(client, "/rest/v1/groups/vocabularyStatistics")["conceptGroups"]
+    assert (groups["count"], groups["deprecatedCount"]) == (1, 2)
+    assert "conceptGroups" not in get(client, "/rest/v1/plain/vocabularyStatistics")
 
 
 def test_statistics_do_not_query_per_request(ld, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
@@ -380,6 +442,24 @@ def test_data_of_a_concept(ld, fmt: str) -> None:  # type: ignore[no-untyped-def
         assert LD + "community" in subjects and LD + "old-term" not in subjects
 
 
+def test_data_format_as_clients_send_it(ld) -> None:  # type: ignore[no-untyped-def]
+    """Skosmos's application/json (JSON-LD); a format that names nothing offered leaves
+    the choice to Accept (was a 400); no format and */* give Turtle, which rdflib
+    parses without a format hint."""
+    import rdflib
+
+    uri = q(LD + "community")
+    resp = ld.get(f"/rest/v1/data?uri={uri}&format=application/json")
+    assert resp.status_code == 200 and resp.mimetype == "application/ld+json"
+    resp = ld.get(f"/rest/v1/data?uri={uri}&format=text/csv", headers={"Accept": "*/*"})
+    assert resp.status_code == 200 and resp.mimetype == "text/turtle"
+    resp = ld.get(f"/rest/v1/ldtest/data?uri={uri}&format=rdf+xml")  # a bare subtype
+    assert resp.status_code == 200 and resp.mimetype == "application/rdf+xml"
+    resp = ld.get(f"/rest/v1/data?uri={uri}", headers={"Accept": "*/*"})
+    assert resp.mimetype == "text/turtle"
+    assert (rdflib.URIRef(LD + "community"), None, None) in rdflib.Graph().parse(data=resp.data)
+
+
 def test_data_of_a_whole_vocabulary_is_its_dump(ld) -> None:  # type: ignore[no-untyped-def]
     with ld.get("/rest/v1/ldtest/data?format=text/turtle") as resp:
         assert resp.status_code == 200 and resp.mimetype == "text/turtle"
@@ -395,7 +475,7 @@ def test_data_of_a_whole_vocabulary_is_its_dump(ld) -> None:  # type: ignore[no-
 
 def test_data_errors(ld) -> None:  # type: ignore[no-untyped-def]
     uri = q(LD + "community")
-    get(ld, f"/rest/v1/data?uri={uri}&format=text/csv", 400)
+    get(ld, f"/rest/v1/data?uri={uri}&format=text/csv", 406, Accept="text/csv")
     get(ld, f"/rest/v1/data?uri={uri}", 406, Accept="text/html")
     get(ld, "/rest/v1/data", 400)
     get(ld, "/rest/v1/data?uri=" + q(LD + "nosuch"), 404)
@@ -478,7 +558,7 @@ def test_stw_thesaurus(vocabularies, tmp_path) -> None:  # type: ignore[no-untyp
     stats = get(stw, "/rest/v1/stw/vocabularyStatistics")["concepts"]
     assert stats["count"] + stats["deprecatedCount"] == record["concepts"]
     assert stats["deprecatedCount"] > 1000
-    labels = {x["lang"]: x["properties"] for x in get(stw, "/rest/v1/stw/labelStatistics")[
+    labels = {x["language"]: x["properties"] for x in get(stw, "/rest/v1/stw/labelStatistics")[
         "languages"]}  # fmt: skip
     assert {p["property"] for p in labels["de"]} == {"skos:prefLabel", "skos:altLabel",
                                                      "skos:hiddenLabel"}  # fmt: skip
@@ -551,13 +631,13 @@ def test_new_concepts_newest_first(changes) -> None:  # type: ignore[no-untyped-
     assert listed[0] == {
         "uri": CH + "old",
         "prefLabel": "old term",
-        "date": "2024-01-15T00:00:00+0000",
+        "date": "2024-01-15T00:00:00+00:00",
         "deprecated": True,
         "replacedBy": CH + "alpha",
         "replacingLabel": "alpha",
     }
     assert listed[1] == {"uri": CH + "beta", "prefLabel": "beta",
-                         "date": "2023-11-20T08:30:00+0200", "deprecated": False}  # fmt: skip
+                         "date": "2023-11-20T08:30:00+02:00", "deprecated": False}  # fmt: skip
     # a concept without a label in the language shows the one it has
     assert listed[-1]["prefLabel"] == "Zeeta"
     ctx = body["@context"]
@@ -571,10 +651,10 @@ def test_modified_concepts_with_labels_in_lang(changes) -> None:  # type: ignore
     assert body["@context"]["@language"] == "de"
     assert [(c["uri"].removeprefix(CH), c["prefLabel"], c["date"])
             for c in body["changeList"]] == [
-        ("alpha", "Alpha", "2024-05-02T10:00:00+0000"),
-        ("old", "old term", "2024-01-15T00:00:00+0000"),
-        ("beta", "Beta", "2023-11-21T00:00:00+0000"),  # a plain string date
-        ("delta", "delta", "2022-01-01T00:00:00+0000"),
+        ("alpha", "Alpha", "2024-05-02T10:00:00+00:00"),
+        ("old", "old term", "2024-01-15T00:00:00+00:00"),
+        ("beta", "Beta", "2023-11-21T00:00:00+00:00"),  # a plain string date
+        ("delta", "delta", "2022-01-01T00:00:00+00:00"),
     ]  # fmt: skip
     old = body["changeList"][1]
     assert old["deprecated"] is True and old["replacingLabel"] == "Alpha"
@@ -684,13 +764,13 @@ def test_lists_are_computed_again_for_a_new_store_version(changes_store) -> None
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("2022-03-08T14:42:21+00:00", "2022-03-08T14:42:21+0000"),
-        ("2020-12-16T20:23:33.446000+00:00", "2020-12-16T20:23:33+0000"),
-        ("2024-05-02T10:00:00Z", "2024-05-02T10:00:00+0000"),
-        ("2012-07-20", "2012-07-20T00:00:00+0000"),
-        ("2012-07-20+02:00", "2012-07-20T00:00:00+0200"),
-        ("2012-07-20T08:00:00", "2012-07-20T08:00:00+0000"),
-        (" 2019-10-11 ", "2019-10-11T00:00:00+0000"),
+        ("2022-03-08T14:42:21+00:00", "2022-03-08T14:42:21+00:00"),
+        ("2020-12-16T20:23:33.446000+00:00", "2020-12-16T20:23:33+00:00"),
+        ("2024-05-02T10:00:00Z", "2024-05-02T10:00:00+00:00"),
+        ("2012-07-20", "2012-07-20T00:00:00+00:00"),
+        ("2012-07-20+02:00", "2012-07-20T00:00:00+02:00"),
+        ("2012-07-20T08:00:00", "2012-07-20T08:00:00+00:00"),
+        (" 2019-10-11 ", "2019-10-11T00:00:00+00:00"),
         ("1986-21-00", None),
         ("2012", None),
         ("18-12-2020", None),

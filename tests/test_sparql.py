@@ -13,6 +13,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 import pyoxigraph as ox
 import pytest
@@ -62,30 +63,52 @@ ACCEPT_TABLE = [
     (QueryForm.DESCRIBE, None, "xml", "application/rdf+xml"),
     (QueryForm.DESCRIBE, None, "jsonld", "application/ld+json"),
     (QueryForm.DESCRIBE, "text/turtle;q=0, */*", None, "application/n-triples"),
+    # What SPARQLWrapper sends (format=, output=, results= each given, some twice,
+    # in its own words), and what other clients send.
+    (QueryForm.CONSTRUCT, "application/rdf+xml", ["rdf+xml", "application/rdf+xml"] * 3,
+     "application/rdf+xml"),
+    (QueryForm.DESCRIBE, "application/turtle,text/turtle,text/rdf+n3,application/n-triples,"
+     "application/n3,text/n3", ["n3"] * 3, "text/turtle"),
+    (QueryForm.CONSTRUCT, "application/ld+json,application/x-json+ld",
+     ["json-ld", "application/ld+json"], "application/ld+json"),
+    (QueryForm.CONSTRUCT, "*/*", ["json"], "application/ld+json"),  # JSON of a graph
+    (QueryForm.CONSTRUCT, "*/*", ["csv", ""], "text/turtle"),  # not offered: Accept decides
+    (QueryForm.CONSTRUCT, "*/*", ["rdf"], "application/rdf+xml"),
+    (QueryForm.SELECT, "text/tab-separated-values", ["tsv", "text/tab-separated-values"],
+     "text/tab-separated-values"),
+    (QueryForm.SELECT, "*/*", ["turtle"], "application/sparql-results+json"),
+    (QueryForm.SELECT, "application/sparql-results+xml", ["yaml"],
+     "application/sparql-results+xml"),  # unknown: Accept decides
+    (QueryForm.SELECT, None, ["application/sparql-results xml"],  # '+' sent unescaped
+     "application/sparql-results+xml"),
+    (QueryForm.ASK, "text/csv", ["csv"], "text/csv"),
+    (QueryForm.ASK, "text/tab-separated-values", None, "text/tab-separated-values"),
 ]  # fmt: skip
 
 
 @pytest.mark.parametrize(("form", "accept", "fmt", "expected"), ACCEPT_TABLE)
-def test_choose_format(form: QueryForm, accept: str | None, fmt: str | None, expected: str
-                       ) -> None:  # fmt: skip
+def test_choose_format(form: QueryForm, accept: str | None, fmt: str | list[str] | None,
+                      expected: str) -> None:  # fmt: skip
     chosen, media_type = choose_format(form, accept, fmt)
     assert media_type == expected
     assert media_type in chosen.media_types
 
 
 NOT_ACCEPTABLE = [
+    # Refused only when nothing the client asked for (format= nor Accept) is offered.
     (QueryForm.SELECT, "text/turtle", None),
     (QueryForm.SELECT, "image/png", None),
-    (QueryForm.ASK, "text/csv", None),
     (QueryForm.CONSTRUCT, "application/sparql-results+json", None),
-    (QueryForm.SELECT, None, "turtle"),
-    (QueryForm.CONSTRUCT, None, "csv"),
-    (QueryForm.SELECT, None, "yaml"),
+    (QueryForm.SELECT, "text/turtle", "turtle"),
+    (QueryForm.CONSTRUCT, "text/csv", ["csv", "text/csv"]),
+    (QueryForm.SELECT, "application/x-yaml", "yaml"),
 ]
 
 
 @pytest.mark.parametrize(("form", "accept", "fmt"), NOT_ACCEPTABLE)
-def test_choose_format_refuses(form: QueryForm, accept: str | None, fmt: str | None) -> None:
+def test_choose_format_refuses(
+    form: QueryForm, accept: str | None, fmt: str | list[str] | None
+) -> None:
     with pytest.raises(NotAcceptable) as info:
         choose_format(form, accept, fmt)
     assert info.value.offered
@@ -251,6 +274,35 @@ def test_format_parameter_wins_over_accept(client: Any) -> None:
     assert resp.status_code == 200
     assert resp.mimetype == "text/tab-separated-values"
     assert resp.get_data().startswith(b"?c\t?l\n")
+
+
+@pytest.mark.parametrize("method", ["GET", "POST"])
+def test_repeated_and_client_named_formats_answer(client: Any, method: str) -> None:
+    """SPARQLWrapper's request for RDF/XML: its name and the media type, in format=,
+    output= and results= (each twice). Once a 400 ('given 2 times')."""
+    params = [(name, value) for name in ("format", "output", "results")
+              for value in ("rdf+xml", "application/rdf+xml")]  # fmt: skip
+    params.append(("query", CONSTRUCT_ONE))
+    headers = {"Accept": "application/rdf+xml"}
+    if method == "GET":
+        resp = client.get("/sparql", query_string=params, headers=headers)
+    else:
+        resp = client.post("/sparql", data=urlencode(params), headers=headers,
+                           content_type="application/x-www-form-urlencoded")  # fmt: skip
+    assert resp.status_code == 200, resp.get_data()
+    assert resp.mimetype == "application/rdf+xml"
+    assert len(list(ox.parse(io.BytesIO(resp.get_data()), format=ox.RdfFormat.RDF_XML))) == 2
+
+
+def test_unknown_format_falls_back_to_accept(client: Any) -> None:
+    resp = client.get("/sparql", query_string={"query": SELECT_LABELS, "format": "n3"},
+                      headers={"Accept": "text/csv"})  # fmt: skip
+    assert resp.status_code == 200
+    assert resp.mimetype == "text/csv"
+    resp = client.get("/sparql", query_string={"query": f"ASK {{ <{EX}c29> ?p ?o }}",
+                                               "format": "csv"})  # fmt: skip
+    assert resp.status_code == 200
+    assert (resp.mimetype, resp.get_data()) == ("text/csv", b"true")
 
 
 def test_describe_and_ask(client: Any) -> None:
@@ -539,8 +591,14 @@ def test_query_form_for_browsers_escapes_everything(client: Any) -> None:
     assert "b&amp;c=&#39;d&#39;" in html  # the graph IRI, escaped
     assert "c='d'" not in html
     assert "&lt;http://www.w3.org/2004/02/skos/core#&gt;" in html  # the example query
-    resp = client.get("/sparql", query_string={"format": "text/csv"})
+    resp = client.get("/sparql", query_string={"format": "text/csv"},
+                      headers={"Accept": "text/csv"})  # fmt: skip
     assert resp.status_code == 406
+    # an unknown format= leaves the choice to Accept
+    resp = client.get("/sparql", query_string={"format": "yaml"},
+                      headers={"Accept": "application/n-triples"})  # fmt: skip
+    assert resp.status_code == 200
+    assert resp.mimetype == "application/n-triples"
 
 
 def _one_quad_store(path: Path, subject: str) -> Path:
