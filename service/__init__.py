@@ -42,6 +42,21 @@ DEFAULTS: dict[str, Any] = {
 }
 
 
+#: On every answer: no MIME sniffing; only the origin goes to other sites in Referer.
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "strict-origin-when-cross-origin",
+}
+#: Pages load only the service's own scripts, styles and images (no inline script or
+#: style: JSON data blocks are not scripts), post forms only to it, and are framed by
+#: nobody. A view that needs otherwise sets its own (the reconciliation preview).
+PAGE_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
+    "frame-ancestors 'none'"
+)
+
+
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     """Build the Flask app. ``test_config`` overrides settings (tests, scripts).
 
@@ -82,8 +97,13 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     skosmos.init_app(app)
 
     @app.after_request
-    def _version_header(resp):  # type: ignore[no-untyped-def]
+    def _headers(resp):  # type: ignore[no-untyped-def]
         resp.headers.setdefault("Server", f"semantic-glossary/{__version__}")
+        for name, value in SECURITY_HEADERS.items():
+            resp.headers.setdefault(name, value)
+        if resp.mimetype == "text/html" and "Content-Security-Policy" not in resp.headers:
+            resp.headers["Content-Security-Policy"] = PAGE_POLICY
+            resp.headers["X-Frame-Options"] = "DENY"  # frame-ancestors, for old browsers
         return resp
 
     return app
