@@ -50,9 +50,7 @@ or ``--model``; the first line names it.
 from __future__ import annotations
 
 import argparse
-import math
 import os
-import random
 import sys
 import tempfile
 import time
@@ -64,10 +62,20 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from glossary.rdfio import read_quads  # noqa: E402
 from glossary.search import SearchIndex, build_indexes  # noqa: E402
 from glossary.search.compose import DEFAULT_SCHEME  # noqa: E402
 from glossary.search.embeddings import Encoder, get_encoder  # noqa: E402
+from glossary.search.evaluation import (  # noqa: E402
+    GOAL_HIT1,
+    GOAL_HIT10,
+    REFERENCE_SIZE,
+    evaluation_sample,
+    goal,
+    held_out_altlabels,
+    interval,
+    metrics,
+    ranks_of,
+)
 from glossary.search.expansion import expander_for, query_vectors  # noqa: E402
 from glossary.search.hybrid import DEFAULT_ALPHA, DEFAULT_GAMMA, DEFAULT_RHO, combine  # noqa: E402
 from glossary.search.text import fold, lang_matches  # noqa: E402
@@ -75,11 +83,6 @@ from glossary.search.text import fold, lang_matches  # noqa: E402
 VOCABS = Path(os.environ.get("GLOSSARY_VOCABULARIES", ROOT.parent / "shared" / "vocabularies"))
 SKOS = "http://www.w3.org/2004/02/skos/core#"
 FILES = {"stw": "stw-9.16.ttl.gz", "unesco": "unesco-thesaurus.ttl.gz"}
-#: Issue 5's goal for the production hybrid on UNESCO.
-GOAL_HIT1, GOAL_HIT10 = 0.50, 0.85
-#: The size of the issue's reference points (1,500 held-out altLabels): a seeded sample
-#: of this many is also reported when every held-out altLabel is queried.
-REFERENCE_SIZE = 1500
 #: Vocabularies training may use (scripts/train_query_adapter.py,
 #: scripts/train_embedding_tuning.py): every file in ../shared/vocabularies with English
 #: synonyms, notes or hierarchy, except the two evaluated here (held out) and YSO (no
@@ -123,50 +126,8 @@ class CachingEncoder:
 
 
 def load_without_alt(name: str) -> tuple[object, str, list[tuple[str, str]]]:
-    """An in-memory store with the vocabulary minus its altLabels, and the held-out
-    English altLabels as (label, concept URI) pairs."""
-    import pyoxigraph as ox
-
-    graph = f"urn:x-glossary:vocab:{name}"
-    g = ox.NamedNode(graph)
-    store = ox.Store()
-    held: list[tuple[str, str]] = []
-    deprecated: set[str] = set()
-    quads = []
-    for q in read_quads(VOCABS / FILES[name]):
-        p = q.predicate.value
-        if p == SKOS + "altLabel":
-            if isinstance(q.object, ox.Literal) and lang_matches(q.object.language or "", "en"):
-                held.append((" ".join(q.object.value.split()), q.subject.value))
-            continue
-        if p == "http://www.w3.org/2002/07/owl#deprecated":
-            deprecated.add(q.subject.value)
-        quads.append(ox.Quad(q.subject, q.predicate, q.object, g))
-    store.bulk_extend(quads)
-    held = sorted({(t, u) for t, u in held if u not in deprecated and t})
-    return store, graph, held
-
-
-def evaluation_sample(held: list[tuple[str, str]], n: int = 1500) -> list[tuple[str, str]]:
-    """``n`` of the held-out (label, concept) pairs, seeded: the queries of
-    ``--max-queries n`` and the reference sample (scripts/train_embedding_tuning.py
-    --stw-split keeps the sample's concepts out of training)."""
-    return random.Random(42).sample(held, n) if len(held) > n else held
-
-
-def ranks_of(results: list[list[str]], gold: list[str]) -> list[int | None]:
-    out: list[int | None] = []
-    for res, g in zip(results, gold, strict=True):
-        out.append(res.index(g) + 1 if g in res else None)
-    return out
-
-
-def metrics(ranks: list[int | None]) -> tuple[float, float, float]:
-    n = len(ranks) or 1
-    hit1 = sum(1 for r in ranks if r == 1) / n
-    hit10 = sum(1 for r in ranks if r is not None and r <= 10) / n
-    mrr = sum(1.0 / r for r in ranks if r is not None and r <= 10) / n
-    return hit1, hit10, mrr
+    """:func:`held_out_altlabels` of one of :data:`FILES` in the vocabularies directory."""
+    return held_out_altlabels(VOCABS / FILES[name], name)
 
 
 def evaluate(
@@ -237,23 +198,6 @@ def evaluate(
             res.append(top(fused, uris))
         out[f"hybrid+ngram b={beta:.2f}"] = metrics(ranks_of(res, gold))
     return out
-
-
-def interval(p: float, n: int, z: float = 1.96) -> str:
-    """The Wilson score interval of a proportion ``p`` of ``n`` queries (95 %): how far
-    another draw of as many queries could move it."""
-    if n == 0:
-        return "-"
-    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
-    half = z / (1 + z * z / n) * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
-    return f"{max(0.0, centre - half):.3f}-{min(1.0, centre + half):.3f}"
-
-
-def goal(vocab: str, h1: float, h10: float) -> str:
-    if vocab != "unesco":
-        return ""
-    met = "met" if h1 >= GOAL_HIT1 and h10 >= GOAL_HIT10 else "NOT met"
-    return f"; goal hit@1 >= {GOAL_HIT1:.2f}, hit@10 >= {GOAL_HIT10:.2f}: {met}"
 
 
 def hybrid_name(alpha: float, rho: float, gamma: float) -> str:

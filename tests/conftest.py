@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import contextlib
-import importlib.util
 import os
 import shutil
 import socket
@@ -55,17 +54,6 @@ def vocabularies() -> Path:
             "or set GLOSSARY_VOCABULARIES)"
         )
     return VOCABULARIES
-
-
-@pytest.fixture(scope="session")
-def evaluate_search():
-    """scripts/evaluate_search.py as a module (its protocol and reporting helpers)."""
-    path = ROOT / "scripts" / "evaluate_search.py"
-    spec = importlib.util.spec_from_file_location("evaluate_search", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 # --------------------------------------------------------------------------- processes
