@@ -573,6 +573,11 @@ class WorkerPool:
         # pool, or interpreter exit) can kill them all and reap them.
         self._workers: set[_Worker] = set()
         self.killed = 0  # workers killed for running past their deadline
+        # A refresh (a new snapshot) adds one worker beyond ``size`` at a time and retires
+        # a worker on another snapshot for each, so capacity never drops meanwhile.
+        self._current: tuple[str | None] | None = None
+        self._retire = 0
+        self._refreshing = threading.Lock()
         weakref.finalize(self, WorkerPool._kill_all, self._workers)
 
     @staticmethod
@@ -581,12 +586,22 @@ class WorkerPool:
             w.kill()
         workers.clear()
 
-    def _acquire(self, deadline: float) -> _Worker:
+    def _acquire(
+        self, deadline: float, target: tuple[str | None], accept: set[tuple[str | None]]
+    ) -> _Worker:
+        """An idle worker, best one that has ``target`` open, then one with a snapshot of
+        ``accept``, then any (which opens ``target``); a new one while fewer than
+        ``size`` live; else wait in the queue, or refuse when it is full."""
         with self._cond:
             while True:
                 if self._closed:
                     raise StoreError("the SPARQL engine is shut down")
                 if self._idle:
+                    for wanted in (target, *accept):
+                        for w in reversed(self._idle):
+                            if w.opened == wanted:
+                                self._idle.remove(w)
+                                return w
                     return self._idle.pop()
                 if self._live < self.size:
                     self._live += 1
@@ -623,7 +638,19 @@ class WorkerPool:
                 self._workers.discard(w)
                 return
             self._idle.append(w)
+            self._retire_stale()
             self._cond.notify()
+
+    def _retire_stale(self) -> None:
+        """Kill idle workers on an old snapshot that a refresh replaced (under _cond)."""
+        for w in [w for w in self._idle if w.opened != self._current]:
+            if self._retire <= 0:
+                return
+            self._idle.remove(w)
+            self._workers.discard(w)
+            self._live -= 1
+            self._retire -= 1
+            w.kill()
 
     def _discard(self, w: _Worker) -> None:
         w.kill()
@@ -632,18 +659,28 @@ class WorkerPool:
             self._live -= 1
             self._cond.notify()
 
-    def run(self, message: dict[str, Any], timeout: float) -> tuple[dict[str, Any], bytes]:
+    def run(
+        self, message: dict[str, Any], timeout: float, *, accept: Sequence[str | None] = ()
+    ) -> tuple[dict[str, Any], bytes]:
         """Send one request to a worker; its answer, or TimeoutError after ``timeout``.
+
+        A worker that already has a snapshot of ``accept`` open (the version before a
+        load, while :meth:`refresh` readies the new one) may answer from it instead of
+        opening the message's own.
 
         The time spent waiting for a worker counts against ``timeout``. A worker that
         has not yet opened the request's snapshot is first asked to (an ``open``
         request, within :data:`OPEN_TIMEOUT`), which does not count.
         """
         asked = time.monotonic()
-        w = self._acquire(asked + timeout)
+        target = (message.get("store"),)
+        ok = {(a,) for a in accept}
+        w = self._acquire(asked + timeout, target, ok)
         waited = time.monotonic() - asked  # in the queue: counts against the limit
         try:
-            if w.opened != (message.get("store"),):
+            if w.opened != target and w.opened in ok:
+                message = {**message, "store": w.opened[0]}  # answered from that version
+            elif w.opened != target:
                 self._open(w, message)
             deadline = time.monotonic() + max(0.0, timeout - waited)
             write_frame(w.stdin, message)
@@ -700,6 +737,43 @@ class WorkerPool:
                 return opened
             opened += 1
 
+    def refresh(self, message: dict[str, Any]) -> int:
+        """Ready every worker for the snapshot ``message`` names without lowering
+        capacity: start one extra worker, open the snapshot in it, put it to work, and
+        retire one worker on another snapshot (now if idle, else when it finishes);
+        repeat until none is left. Returns how many were opened."""
+        key = (message.get("store"),)
+        opened = 0
+        with self._refreshing:
+            with self._cond:
+                self._current = key
+                self._retire = 0
+            while True:
+                with self._cond:
+                    stale = sum(1 for w in self._workers if w.opened != key) - self._retire
+                    if self._closed or self._current != key or stale <= 0:
+                        return opened
+                    self._live += 1
+                try:
+                    w = _Worker()
+                except OSError:
+                    with self._cond:
+                        self._live -= 1
+                    return opened
+                with self._cond:
+                    self._workers.add(w)
+                try:
+                    self._open(w, message)
+                except (StoreError, OSError, EOFError, ValueError, struct.error):
+                    self._discard(w)
+                    return opened
+                opened += 1
+                with self._cond:
+                    self._retire += 1
+                    self._idle.append(w)
+                    self._retire_stale()
+                    self._cond.notify()
+
     def _open(self, w: _Worker, message: dict[str, Any]) -> None:
         request = {"op": "open", "store": message.get("store"),
                    "memory_quads": message.get("memory_quads", 0),
@@ -754,6 +828,10 @@ class LocalEngine:
         self.memory_quads = int(memory_quads)
         self.pool = WorkerPool(workers, queue=queue)
         self._warmed: tuple[str | None] | None = None  # the snapshot last warmed for
+        # After a load: the version queries may still be answered from while the
+        # executors are readied for the new one (None: no such version).
+        self._previous: str | None = None
+        self._lock = threading.Lock()
 
     def execute(self, request: QueryRequest) -> QueryResult:
         timeout = request.timeout if request.timeout is not None else self.timeout
@@ -764,8 +842,18 @@ class LocalEngine:
         # The worker ends itself this long after starting, should nobody kill it.
         message["backstop"] = math.ceil(timeout) + BACKSTOP_GRACE
         start = time.monotonic()
+        store = message["store"]
+        with self._lock:
+            if self._warmed is not None and self._warmed != (store,):
+                # A load made a new snapshot: answer from the one before while the
+                # executors are readied for it, one extra at a time (no query waits for a
+                # copy into memory, no capacity is lost: every answer is one version).
+                self._previous = self._warmed[0]
+                self._warmed = (store,)
+                self._refresh_in_background(store)
+            accept = () if self._previous is None else (self._previous,)
         try:
-            header, body = self.pool.run(message, timeout)
+            header, body = self.pool.run(message, timeout, accept=accept)
         except TimeoutError:
             raise QueryTimeout(
                 f"the query timed out after {_seconds(timeout)} and was stopped",
@@ -774,17 +862,33 @@ class LocalEngine:
             ) from None
         result = result_from_wire(header, body)
         result.elapsed = time.monotonic() - start
-        if self._warmed != (message["store"],):  # a new snapshot: ready the other workers
-            self._warmed = (message["store"],)
+        with self._lock:
+            first = self._warmed is None
+            if first:
+                self._warmed = (store,)
+        if first:  # ready the other workers
             self.warm_in_background()
         return result
+
+    def _refresh_in_background(self, store: str | None) -> None:
+        def run() -> None:
+            try:
+                self.pool.refresh({"store": store, "memory_quads": self.memory_quads})
+            except GlossaryError as exc:
+                logging.getLogger(__name__).warning("readying the SPARQL executors: %s", exc)
+            with self._lock:
+                if self._warmed == (store,):
+                    self._previous = None
+
+        threading.Thread(target=run, name="sparql-refresh", daemon=True).start()
 
     def warm(self) -> int:
         """Have every idle executor (started up to the pool's size) open the live
         snapshot now; the number opened."""
         path = self.snapshot()
         store = str(path) if path else None
-        self._warmed = (store,)
+        with self._lock:
+            self._warmed = (store,)
         return self.pool.warm({"store": store, "memory_quads": self.memory_quads})
 
     def warm_in_background(self) -> threading.Thread:
