@@ -624,3 +624,18 @@ def report(g: rdflib.Graph) -> Report:
 def test_the_built_glossary_has_no_violations(report: Report) -> None:
     assert report.conforms, report.to_text()
     assert not [r for r in report.results if r.severity == "Violation"]
+
+
+def test_the_profile_asks_every_scope_note_for_its_source(g: rdflib.Graph, base: str) -> None:
+    broken = rdflib.Graph()
+    for t in g:
+        broken.add(t)
+    node = U(base + "community-driven#scope-note-1")
+    assert (node, RDF.type, GL.ScopeNote) in broken
+    broken.remove((node, DCTERMS.source, None))
+    for engine in ("sparql", "pyshacl"):
+        report = validate_graph(broken, engine=engine)
+        violations = [r for r in report.results if r.severity == "Violation"]
+        assert [(r.focus_node, r.shape) for r in violations] == [
+            (f"<{node}>", "https://w3id.org/semantic-glossary/shapes#DefinitionHasSource")
+        ], (engine, report.to_text())
