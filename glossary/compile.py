@@ -18,11 +18,23 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from glossary.attribution import (
+    QUOTE_KEYS,
+    Quote,
+    SourceText,
+    add_quotes,
+    check_defining_role,
+    check_evidence,
+    read_quote,
+    read_scope_notes,
+    read_source_text,
+)
 from glossary.errors import InputError, TermFileError
 
 if TYPE_CHECKING:
     import rdflib
     import yaml
+
 
 GL_NS = "https://w3id.org/semantic-glossary/ontology#"
 SCHEMA_NS = "https://schema.org/"
@@ -61,10 +73,11 @@ TERM_KEYS = frozenset(
         "created",
         "modified",
         "replaced_by",
+        "evidence",
     ]
 )
-#: The keys of one entry of ``definitions``.
-DEFINITION_KEYS = frozenset({"text", "author", "source", "locator", "role", "note"})
+#: The keys of one entry of ``definitions`` (and of a scope note given as a mapping).
+DEFINITION_KEYS = QUOTE_KEYS
 SOURCE_KEYS = frozenset(
     [
         "id",
@@ -79,6 +92,9 @@ SOURCE_KEYS = frozenset(
         "license",
         "description",
         "lang",
+        "text",
+        "accessed",
+        "posts",
     ]
 )
 AGENT_KEYS = frozenset({"name", "type", "url", "note"})
@@ -352,16 +368,12 @@ class Source:
     title: str
     creators: list[str] = field(default_factory=list)
     fields: dict[str, Any] = field(default_factory=dict)
+    #: its text in the repository (``text``, ``accessed``, ``posts``), if named
+    text: SourceText | None = None
 
 
-@dataclass
-class Definition:
-    text: str
-    authors: list[str]
-    source: str | None
-    locator: str | None
-    role: str | None
-    note: str | None
+#: A definition is a quotation (glossary.attribution.Quote).
+Definition = Quote
 
 
 @dataclass
@@ -373,8 +385,7 @@ class Term:
     title: str
     body: str
     definitions: list[Definition] = field(default_factory=list)
-    #: (text, source id or None when it is the term's own source)
-    scope_notes: list[tuple[str, str | None]] = field(default_factory=list)
+    scope_notes: list[Quote] = field(default_factory=list)
 
     def get(self, key: str) -> Any:
         return self.fields.data.get(key)
@@ -578,7 +589,8 @@ def _read_sources_yaml(
             problems.add(path, entry.line("date"), f"date {date!r} is not a date",
                          "write 2022, 2022-04 or 2022-04-03")  # fmt: skip
             entry.data.pop("date")
-        sources[sid] = Source(sid, title, creators, dict(entry.data))
+        text_file = read_source_text(entry, sid, path, agents, problems)
+        sources[sid] = Source(sid, title, creators, dict(entry.data), text_file)
     return sources, agents
 
 
@@ -662,7 +674,7 @@ def _check_term(term: Term, glossary: Glossary, problems: _Problems) -> None:
         *MATCH_KEYS,
     ):
         _text_list(fields, key, path, problems)
-    _check_scope_notes(term, glossary, problems)
+    check_evidence(term, problems)
     for tag, line in term.ids("tags"):
         if not slugify(tag):
             problems.add(path, line, f"tag {tag!r} has no letters or digits")
@@ -716,6 +728,7 @@ def _check_term(term: Term, glossary: Glossary, problems: _Problems) -> None:
         own.append((description, "short definition"))
     if term.body:
         own.append((term.body, _text(fields, "role", path, problems) or "definition"))
+        check_defining_role(own[-1][1], path, fields.line("role"), problems)
     if own and not isinstance(source, str):
         problems.add(
             path,
@@ -746,42 +759,21 @@ def _check_term(term: Term, glossary: Glossary, problems: _Problems) -> None:
         if entry is None:
             problems.add(path, line, "each entry of 'definitions' must be a mapping with 'text'")
             continue
-        _unknown_keys(entry, DEFINITION_KEYS, path, problems, "a definition")
-        quote = _text(entry, "text", path, problems)
-        if not quote or not quote.strip():
-            problems.add(path, line, "a definition without 'text'")
-            continue
-        dsource = entry.data.get("source", source)
-        if not isinstance(dsource, str):
-            problems.add(
-                path,
-                line,
-                "the definition names no 'source'",
-                "add source: <id from sources.yaml> to it or to the term",
-            )
-            dsource = None
-        elif dsource not in glossary.sources:
-            problems.add(
-                path,
-                entry.line("source"),
-                f"unknown source {dsource!r}",
-                _did_you_mean(dsource, glossary.sources) or "add it to sources.yaml, or fix the id",
-            )
-        authors = (
-            _authors(entry, "author", dsource, glossary, path, problems)
-            if "author" in entry.data or dsource != source
-            else default_authors
+        quote = read_quote(
+            entry,
+            line,
+            term,
+            glossary,
+            problems,
+            source=source,
+            default_authors=default_authors,
+            kind="definition",
         )
-        term.definitions.append(
-            Definition(
-                quote,
-                authors,
-                dsource,
-                _text(entry, "locator", path, problems),
-                _text(entry, "role", path, problems),
-                _text(entry, "note", path, problems),
-            )
-        )
+        if quote is not None:
+            term.definitions.append(quote)
+    term.scope_notes = read_scope_notes(
+        term, glossary, problems, source=source, default_authors=default_authors
+    )
     if not term.definitions and not fields.data.get("scope_note"):
         problems.add(
             path,
@@ -789,43 +781,6 @@ def _check_term(term: Term, glossary: Glossary, problems: _Problems) -> None:
             "the term says nothing: no body, no description, no definitions, no scope note",
             "quote its definition from a source below the front matter",
         )
-
-
-def _check_scope_notes(term: Term, glossary: Glossary, problems: _Problems) -> None:
-    """``scope_note``: a text, or a list of texts and ``{text, source}`` mappings."""
-    path, fields = term.path, term.fields
-    value = fields.data.get("scope_note")
-    items = [value] if isinstance(value, str) else value
-    if value is None:
-        return
-    if not isinstance(items, list):
-        problems.add(path, fields.line("scope_note"), "'scope_note' must be a text or a list")
-        return
-    for i, item in enumerate(items):
-        if isinstance(item, str):
-            term.scope_notes.append((item, None))
-            continue
-        entry = fields.item_map("scope_note", i)
-        line = fields.item_line("scope_note", i)
-        if entry is None or not isinstance(entry.data.get("text"), str):
-            problems.add(
-                path,
-                line,
-                "a scope note must be a text, or a mapping with 'text' (and optionally 'source')",
-            )
-            continue
-        _unknown_keys(entry, frozenset({"text", "source"}), path, problems, "a scope note")
-        source = entry.data.get("source")
-        if source is not None and source not in glossary.sources:
-            problems.add(
-                path,
-                entry.line("source"),
-                f"unknown source {source!r}",
-                _did_you_mean(str(source), glossary.sources)
-                or "add it to sources.yaml, or fix the id",
-            )
-            source = None
-        term.scope_notes.append((entry.data["text"], source))
 
 
 def body_or_title_line(term: Term) -> int:
@@ -1050,7 +1005,7 @@ def build_graph(glossary: Glossary) -> rdflib.Graph:
             if src.fields.get(key):
                 used_agents.add(str(src.fields[key]))
     for term in glossary.terms.values():
-        for d in term.definitions:
+        for d in [*term.definitions, *term.scope_notes]:
             used_agents.update(d.authors)
     for name in sorted(used_agents):
         a = glossary.agents[name]
@@ -1135,28 +1090,17 @@ def build_graph(glossary: Glossary) -> rdflib.Graph:
         sources_used: set[str] = set()
         if isinstance(term.get("source"), str):
             sources_used.add(term.get("source"))
-        for n, d in enumerate(term.definitions, start=1):
-            value = text(d.text, tl)
-            dnode = URIRef(f"{node}#definition-{n}")
-            g.add((node, SKOS.definition, value))
-            g.add((node, GL.hasDefinition, dnode))
-            g.add((dnode, RDF.type, GL.Definition))
-            g.add((dnode, RDF.value, value))
-            for name in d.authors:
-                g.add((dnode, DCTERMS.creator, agent(name)))
-            if d.source:
-                g.add((dnode, DCTERMS.source, source_uri(d.source)))
-                sources_used.add(d.source)
-            if d.locator:
-                g.add((dnode, GL.locator, Literal(d.locator, lang=tl)))
-            if d.role:
-                g.add((dnode, GL.role, Literal(d.role)))
-            if d.note:
-                g.add((dnode, SKOS.editorialNote, text(d.note, tl)))
-        for note, note_source in term.scope_notes:
-            g.add((node, SKOS.scopeNote, text(note, tl)))
-            if note_source:
-                sources_used.add(note_source)
+        for kind, quotes in (("definition", term.definitions), ("scope-note", term.scope_notes)):
+            sources_used |= add_quotes(
+                g,
+                node,
+                quotes,
+                kind=kind,
+                lang=tl,
+                agent=agent,
+                source_uri=source_uri,
+                text=text,
+            )
         for sid in sorted(sources_used):
             g.add((node, DCTERMS.source, source_uri(sid)))
             g.add((URIRef(f"{base}_collection/{sid}"), SKOS.member, node))

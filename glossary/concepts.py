@@ -68,6 +68,7 @@ _NOTES = ("scopeNote", "note", "example", "historyNote", "editorialNote", "chang
 #: it even when they have IRIs (the compiler gives definitions ``<concept>#definition-n``).
 _OWNED = (
     GL + "hasDefinition",
+    GL + "hasScopeNote",
     SKOSXL + "prefLabel",
     SKOSXL + "altLabel",
     SKOSXL + "hiddenLabel",
@@ -236,6 +237,10 @@ class Definition:
     locator: str | None = None
     role: str | None = None
     node: str | None = None
+    #: its place in the order of a thread's contributions (gl:sequence)
+    sequence: int | None = None
+    #: the editors' note on this quotation (skos:editorialNote of its node)
+    note: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {"text": self.text, "lang": self.lang or None}
@@ -251,6 +256,10 @@ class Definition:
             out["locator"] = self.locator
         if self.role:
             out["role"] = self.role
+        if self.sequence is not None:
+            out["sequence"] = self.sequence
+        if self.note:
+            out["editorialNote"] = self.note
         return out
 
 
@@ -370,6 +379,8 @@ class ConceptView:
     notations: list[str]
     definitions: list[Definition]
     notes: dict[str, list[tuple[str, str]]]
+    #: scope notes with their attribution (gl:hasScopeNote), or plain, in order
+    scope_notes: list[Definition]
     broader: list[Ref]
     narrower: list[Ref]
     related: list[Ref]
@@ -402,7 +413,10 @@ class ConceptView:
             "notation": self.notations,
             "definitions": [d.to_json() for d in self.definitions],
             "notes": {
-                k: [{"text": t, "lang": lg or None} for t, lg in v] for k, v in self.notes.items()
+                k: [x.to_json() for x in self.scope_notes]
+                if k == "scopeNote"
+                else [{"text": t, "lang": lg or None} for t, lg in v]
+                for k, v in self.notes.items()
             },
             "broader": refs(self.broader),
             "narrower": refs(self.narrower),
@@ -464,7 +478,8 @@ def build_view(
         kind = "resource"
 
     pref = d.labels_of(uri) if kind != "concept" else _by_lang(d.values(uri, SKOS + "prefLabel"))
-    definitions = _definitions(d, ref)
+    definitions = _attributed(d, ref, GL + "hasDefinition", SKOS + "definition")
+    scope_notes = _attributed(d, ref, GL + "hasScopeNote", SKOS + "scopeNote")
     notes: dict[str, list[tuple[str, str]]] = {}
     for name in _NOTES:
         for v in d.values(uri, SKOS + name):
@@ -497,6 +512,7 @@ def build_view(
         OWL + "deprecated",
         DCT + "isReplacedBy",
         GL + "hasDefinition",
+        GL + "hasScopeNote",
         RDFS + "seeAlso",
         SKOSXL + "prefLabel",
         SKOSXL + "altLabel",
@@ -518,6 +534,7 @@ def build_view(
         notations=[v.value for v in d.values(uri, SKOS + "notation")],
         definitions=definitions,
         notes=notes,
+        scope_notes=scope_notes,
         broader=refs(SKOS + "broader", SKOS + "narrower"),
         narrower=refs(SKOS + "narrower", SKOS + "broader"),
         related=refs(SKOS + "related", SKOS + "related"),
@@ -535,13 +552,17 @@ def build_view(
     )
 
 
-def _definitions(d: Description, ref: Callable[[Any], Ref]) -> list[Definition]:
-    """Attributed definitions first (``gl:hasDefinition`` nodes, or ``skos:definition``
-    given as a node with ``rdf:value``), then plain ``skos:definition`` literals whose
-    text no attributed one carries."""
+def _attributed(
+    d: Description, ref: Callable[[Any], Ref], link: str, plain: str
+) -> list[Definition]:
+    """The texts of a documentation property (``plain``: skos:definition, skos:scopeNote)
+    with their attribution: the attributed nodes first (``link``: gl:hasDefinition,
+    gl:hasScopeNote; or ``plain`` given as a node with ``rdf:value``), in their thread's
+    order (gl:sequence) and then numerically by node (``#definition-2`` before
+    ``#definition-10``), then the plain literals whose text no attributed one carries."""
     out: list[Definition] = []
-    nodes = list(d.values(d.uri, GL + "hasDefinition"))
-    nodes += [v for v in d.values(d.uri, SKOS + "definition") if not _is_literal(v)]
+    nodes = list(d.values(d.uri, link))
+    nodes += [v for v in d.values(d.uri, plain) if not _is_literal(v)]
     for node in nodes:
         for text in d.values(node, RDF + "value"):
             creator = next(iter(d.values(node, DCT + "creator")), None)
@@ -552,6 +573,7 @@ def _definitions(d: Description, ref: Callable[[Any], Ref]) -> list[Definition]:
                 url = urls[0].value if urls else None
             locator = next(iter(d.values(node, GL + "locator")), None)
             role = next(iter(d.values(node, GL + "role")), None)
+            note = next(iter(d.values(node, SKOS + "editorialNote")), None)
             out.append(
                 Definition(
                     text=text.value,
@@ -564,14 +586,32 @@ def _definitions(d: Description, ref: Callable[[Any], Ref]) -> list[Definition]:
                     locator=locator.value if locator is not None else None,
                     role=role.value if role is not None else None,
                     node=node.value if _is_iri(node) else None,
+                    sequence=_integer(d.values(node, GL + "sequence")),
+                    note=note.value if note is not None and _is_literal(note) else None,
                 )
             )
-    out.sort(key=lambda x: _natural(x.node or ""))
+    out.sort(
+        key=lambda x: (
+            x.sequence is None,
+            x.sequence if x.sequence is not None else 0,
+            _natural(x.node or ""),
+        )
+    )
     attributed = {(x.text, x.lang) for x in out}
-    for v in d.values(d.uri, SKOS + "definition"):
+    for v in d.values(d.uri, plain):
         if _is_literal(v) and (v.value, _lang(v)) not in attributed:
             out.append(Definition(text=v.value, lang=_lang(v)))
     return out
+
+
+def _integer(values: Sequence[Any]) -> int | None:
+    """The first value that is a whole number, else None."""
+    for v in values:
+        try:
+            return int(v.value)
+        except (TypeError, ValueError):
+            continue
+    return None
 
 
 def _natural(text: str) -> list[Any]:

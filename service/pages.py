@@ -130,6 +130,8 @@ def render_resource(desc: Description, view: ConceptView, status: int = 200) -> 
     base = public_base()
     page_url = request.host_url.rstrip("/") + local_url(view.uri)
     notes = {name: _in_language(items, view.lang) for name, items in view.notes.items()}
+    shown = set(notes.get("scopeNote", []))
+    scope_notes = [d for d in view.scope_notes if (d.text, d.lang) in shown]
     html = render_template(
         "concept.html",
         view=view,
@@ -151,6 +153,7 @@ def render_resource(desc: Description, view: ConceptView, status: int = 200) -> 
             for p, v in view.other
         ],
         notes=notes,
+        scope_notes=scope_notes,
         languages=sorted(view.languages, key=lambda x: (x != default, x)),
         default_lang=default,
         public_base=base,

@@ -56,6 +56,7 @@ ERROR_CASES = {
     "unknown-author.md": (6, "unknown author 'Ada Exampel'"),
     "duplicate-key.md": (4, "duplicate key 'title'"),
     "unattributed.md": (2, "names no 'source'"),
+    "not-a-definition.md": (6, "role 'addition' is not a definition"),
 }
 
 
@@ -284,6 +285,25 @@ def test_labels_and_notes(graph: rdflib.Graph) -> None:
     # the scope note quoted from the forum makes the forum one of alpha's sources
     assert (alpha, DCTERMS.source, U(BASE + "_source/forum")) in graph
     assert graph.value(alpha, DCTERMS.created) == rdflib.Literal("2024-05-01", datatype=XSD.date)
+    # each scope note is attributed like a definition (gl:ScopeNote)
+    n1, n2 = (U(f"{alpha}#scope-note-{n}") for n in (1, 2))
+    assert {graph.value(n, RDF.value) for n in (n1, n2)} == set(
+        graph.objects(alpha, SKOS.scopeNote)
+    )
+    assert set(graph.objects(alpha, GL.hasScopeNote)) == {n1, n2}
+    # a plain text: the term's source and its creator, the role "scope note"
+    assert (n1, RDF.type, GL.ScopeNote) in graph
+    assert graph.value(n1, DCTERMS.creator) == U(BASE + "_agent/ada-example")
+    assert graph.value(n1, DCTERMS.source) == U(BASE + "_source/handbook")
+    assert str(graph.value(n1, GL.role)) == "scope note"
+    assert graph.value(n1, GL.sequence) is None
+    # a mapping: its own author, source, locator, role, note and place in the thread
+    assert graph.value(n2, DCTERMS.creator) == U(BASE + "_agent/bo-tester")
+    assert graph.value(n2, DCTERMS.source) == U(BASE + "_source/forum")
+    assert str(graph.value(n2, GL.locator)) == "a reply"
+    assert str(graph.value(n2, GL.role)) == "addition"
+    assert str(graph.value(n2, SKOS.editorialNote)) == "Bo's addition."
+    assert graph.value(n2, GL.sequence) == rdflib.Literal(3, datatype=XSD.integer)
     delta = U(BASE + "delta")
     assert str(graph.value(delta, SKOS.editorialNote)) == "Named but not defined in the forum."
     assert graph.value(U(BASE + "_agent/example-org"), SDO.name) == rdflib.Literal("Example Org")
@@ -460,6 +480,14 @@ def test_output_does_not_depend_on_the_hash_seed(seed: str) -> None:
         "title: X\nsource: handbook\ndefinitions:\n  - text: {a: 1}",
         "title: X\nsource: handbook\nscope_note: {a: 1}",
         "title: X\nsource: handbook\nscope_note: [{source: forum}]",
+        "title: X\nsource: handbook\nscope_note: [{text: T, author: Nobody}]",
+        "title: X\nsource: handbook\nscope_note: [{text: T, seq: 0}]",
+        "title: X\nsource: handbook\nscope_note: [{text: T, seq: two}]",
+        "title: X\nsource: handbook\nscope_note: [{text: T, autor: Bo Tester}]",
+        "title: X\nsource: handbook\nrole: stated opposite",
+        "title: X\nsource: handbook\nrelated: [alpha]\nevidence: {beta: T}",
+        "title: X\nsource: handbook\nrelated: [alpha]\nevidence: [T]",
+        "title: X\nsource: handbook\nrelated: [alpha]\nevidence: {alpha: [1]}",
         "title: [X]\nsource: handbook",
         "title: X\nsource: handbook\nlang: 'not a tag'",
         "title: X\nsource: handbook\ntop: maybe",
@@ -501,3 +529,45 @@ def test_a_source_date_must_be_a_date(terms: Path) -> None:
     with pytest.raises(TermFileError, match="not a date") as info:
         compile_terms(terms)
     assert info.value.where == f"{path}:5"
+
+
+def test_a_sources_text_date_read_and_posts(terms: Path) -> None:
+    from glossary.compile import read_glossary
+
+    (terms / "forum.txt").write_text("Hello from Bo.\n\nA reply.\n", encoding="utf-8")
+    path = terms / "sources.yaml"
+    original = path.read_text()
+    path.write_text(
+        original.replace(
+            "    creator: Example Org\n",
+            "    creator: Example Org\n    text: forum.txt\n    accessed: 2026-12-05\n"
+            "    posts:\n      - begins: Hello\n        author: Bo Tester\n"
+            "      - begins: A reply.\n        author: null\n        evidence: no name\n",
+        )
+    )
+    text = read_glossary(terms).sources["forum"].text
+    assert text is not None and text.path == terms / "forum.txt"
+    assert str(text.accessed) == "2026-12-05"
+    assert [(p.begins, p.author, p.evidence) for p in text.posts] == [
+        ("Hello", "Bo Tester", None),
+        ("A reply.", None, "no name"),
+    ]
+    # a missing file, a post by an unknown author, a date that is not one: each with its line
+    path.write_text(
+        original.replace(
+            "    creator: Example Org\n",
+            "    creator: Example Org\n    text: nowhere.txt\n    accessed: soon\n"
+            "    posts:\n      - begins: Hello\n        author: Bo Testr\n",
+        )
+    )
+    with pytest.raises(TermFileError) as info:
+        compile_terms(terms)
+    message = str(info.value)
+    lines = path.read_text().splitlines()
+    for words, line in (
+        ("source 'forum': no such text file 'nowhere.txt'", "    text: nowhere.txt"),
+        ("'accessed' must be a date", "    accessed: soon"),
+        ("unknown author 'Bo Testr'", "        author: Bo Testr"),
+    ):
+        assert f"{path}:{lines.index(line) + 1}: {words}" in message, message
+    assert "did you mean 'Bo Tester'" in message

@@ -244,3 +244,153 @@ def test_search_results_page_without_javascript(client):  # type: ignore[no-unty
     escaped = page(client, "/search?q=%3Cb%3E")
     assert "<b>" not in escaped.split("<main>", 1)[1]
     assert client.get("/search?q=" + "x" * 300).status_code == 400
+
+
+# --- The bundled community glossary: every quote with its author, in the thread's order ----
+
+COMMUNITY = "https://w3id.org/semantic-glossary/community/"
+
+
+@pytest.fixture(scope="module")
+def glossary_client(tmp_path_factory):  # type: ignore[no-untyped-def]
+    from glossary.compile import compile_terms
+    from glossary.store import Store
+
+    path = tmp_path_factory.mktemp("glossary-pages")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("GLOSSARY_EMBEDDING_MODEL", "hash")
+        with Store.open(path, read_only=False) as store:
+            store.load_graph(compile_terms(), vocab_id="community", source="glossary/terms")
+    return make_app(path).test_client()
+
+
+class _Quotations(HTMLParser):
+    """(section, text, caption, editors' note) of each <figure class="quotation ...">."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.items: list[dict[str, str]] = []
+        self._section = ""
+        self._in: str | None = None
+
+    def handle_starttag(self, tag, attrs):  # type: ignore[no-untyped-def]
+        cls = dict(attrs).get("class") or ""
+        if tag == "section":
+            self._section = cls
+        elif tag == "figure" and "quotation" in cls:
+            self.items.append({"section": self._section, "text": "", "caption": "", "note": ""})
+        elif tag == "blockquote" and self.items:
+            self._in = "text"
+        elif tag == "figcaption" and self.items:
+            self._in = "caption"
+        elif tag == "p" and "quote-note" in cls and self.items:
+            self._in = "note"
+
+    def handle_endtag(self, tag):  # type: ignore[no-untyped-def]
+        if tag in ("blockquote", "figcaption", "p"):
+            self._in = None
+
+    def handle_data(self, data):  # type: ignore[no-untyped-def]
+        if self._in and self.items:
+            self.items[-1][self._in] += data
+
+
+def quotations(html: str) -> list[dict[str, str]]:
+    p = _Quotations()
+    p.feed(html)
+    return [{k: " ".join(v.split()) for k, v in item.items()} for item in p.items]
+
+
+def test_every_quote_on_a_glossary_page_shows_its_author(glossary_client):  # type: ignore[no-untyped-def]
+    from urllib.parse import quote
+
+    html = page(glossary_client, "/resource?uri=" + quote(COMMUNITY + "community-led", safe=""))
+    items = quotations(html)
+    defs = [q for q in items if "definitions" in q["section"]]
+    notes = [q for q in items if "scopeNote" in q["section"]]
+    assert len(defs) == 7 and len(notes) == 6
+    for q in items:
+        assert q["caption"].startswith("#"), q  # the place in the thread
+        assert (
+            "—" in q["caption"] and "What does being community-led actually mean?" in q["caption"]
+        )
+    # the sequence is shown, and kept: #2 before #14 (not sorted as text)
+    seqs = [int(q["caption"].split()[0][1:]) for q in defs]
+    assert seqs == [2, 3, 4, 6, 7, 9, 14]
+    assert "— Tom Ross," in defs[0]["caption"]
+    assert "— Zachary," in defs[-1]["caption"]
+    # a reply whose author the text does not name says so, and is not the thread starter's
+    common = next(q for q in defs if q["text"].startswith("The common thread"))
+    assert "author not named in the source" in common["caption"]
+    assert "Rosie Sherry" not in common["caption"]
+    assert "not the thread's starter" in common["note"]
+    guild = next(q for q in notes if q["text"].startswith("Great answer"))
+    assert "— Guild," in guild["caption"] and "addition" in guild["caption"]
+    opposite = next(q for q in notes if q["text"].startswith("I’d say the opposite"))
+    assert "stated opposite" in opposite["caption"]
+    assert [int(q["caption"].split()[0][1:]) for q in notes] == [5, 8, 10, 11, 12, 15]
+    # the concept's own editorial note is signed too
+    section = html.split('class="notes editorialNote"', 1)[1].split("</section>", 1)[0]
+    assert "the vocabulary's editors" in section
+
+
+def test_scope_notes_are_told_apart_by_name(glossary_client):  # type: ignore[no-untyped-def]
+    from urllib.parse import quote
+
+    uri = COMMUNITY + "community-driven"
+    html = page(glossary_client, "/resource?uri=" + quote(uri, safe=""))
+    notes = quotations(html)
+    same = next(q for q in notes if "these mean the same thing" in q["text"])
+    differ = next(q for q in notes if "there are differences" in q["text"])
+    assert "— Rosie Sherry," in same["caption"] and same["caption"].startswith("#1 ")
+    assert "author not named in the source" in differ["caption"]
+    assert differ["caption"].startswith("#13 ")
+    # /api/concepts gives the scope notes with their attribution too
+    resp = glossary_client.get("/api/concepts", query_string={"uri": uri})
+    assert resp.status_code == 200
+    items = resp.get_json()["notes"]["scopeNote"]
+    by_seq = {x.get("sequence"): x for x in items}
+    assert by_seq[1]["creator"]["name"] == "Rosie Sherry"
+    assert by_seq[1]["source"]["title"] == "What does being community-led actually mean?"
+    assert "creator" not in by_seq[13] and by_seq[13]["role"] == "comment"
+    assert "does not name" in by_seq[13]["editorialNote"]
+    dao = by_seq[None]
+    assert dao["source"]["uri"] == COMMUNITY + "_source/dao-garden-community"
+
+
+def test_a_source_with_a_url_links_to_it(glossary_client):  # type: ignore[no-untyped-def]
+    from urllib.parse import quote
+
+    html = page(glossary_client, "/resource?uri=" + quote(COMMUNITY + "content-pillar", safe=""))
+    (q,) = quotations(html)
+    assert "Center for Scientific Collaboration" in q["caption"]
+    assert 'href="https://doi.org/10.5281/zenodo.6078934"' in html
+
+
+def test_quotes_sort_by_sequence_then_by_number_not_as_text() -> None:
+    """#definition-10 after #definition-2; a thread's sequence number before either."""
+    import pyoxigraph as ox
+
+    from glossary.concepts import Description, build_view
+
+    skos, gl = (
+        "http://www.w3.org/2004/02/skos/core#",
+        "https://w3id.org/semantic-glossary/ontology#",
+    )
+    rdf = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+    xsd = "http://www.w3.org/2001/XMLSchema#"
+    c = ox.NamedNode("https://example.org/c")
+    triples = [ox.Triple(c, ox.NamedNode(rdf + "type"), ox.NamedNode(skos + "Concept"))]
+    for kind, link in (("definition", "hasDefinition"), ("scope-note", "hasScopeNote")):
+        for n in range(1, 13):
+            node = ox.NamedNode(f"{c.value}#{kind}-{n}")
+            triples.append(ox.Triple(c, ox.NamedNode(gl + link), node))
+            triples.append(ox.Triple(node, ox.NamedNode(rdf + "value"), ox.Literal(f"{kind} {n}")))
+            if n in (11, 12):  # numbered in the thread: they come first, in that order
+                seq = ox.Literal(str(13 - n), datatype=ox.NamedNode(xsd + "integer"))
+                triples.append(ox.Triple(node, ox.NamedNode(gl + "sequence"), seq))
+    view = build_view(Description(c.value, triples, []), "en")
+    expected = [12, 11, *range(1, 11)]
+    assert [d.text for d in view.definitions] == [f"definition {n}" for n in expected]
+    assert [d.text for d in view.scope_notes] == [f"scope-note {n}" for n in expected]
+    assert [d.sequence for d in view.definitions[:3]] == [1, 2, None]

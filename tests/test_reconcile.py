@@ -260,7 +260,10 @@ def test_batch_by_get_and_limit(client) -> None:  # type: ignore[no-untyped-def]
 
 def test_deprecated_concepts_are_not_candidates(client) -> None:  # type: ignore[no-untyped-def]
     res = results(client, {"query": "old term", "limit": 10})
-    assert all("old" not in r["id"] for r in res)
+    # recon.ttl's r:old-term is deprecated: its exact label must not make it a candidate
+    assert R + "old-term" not in [r["id"] for r in res]
+    page = client.get("/api/concepts", query_string={"uri": R + "old-term"})
+    assert page.status_code == 200 and page.get_json()["deprecated"] is True
 
 
 @pytest.mark.parametrize(

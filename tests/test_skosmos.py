@@ -520,7 +520,7 @@ def test_community_glossary_end_to_end(community) -> None:  # type: ignore[no-un
     found = get(community, "/rest/v1/community/lookup?label=community-led")["result"]
     assert [r["uri"] for r in found] == [GLOSSARY + "community-led"]
     related = get(community, "/rest/v1/community/related?uri=" + q(GLOSSARY + "community-led"))
-    assert GLOSSARY + "product-led" in {r["uri"] for r in related["related"]}
+    assert GLOSSARY + "community-driven" in {r["uri"] for r in related["related"]}
     up = get(
         community, "/rest/v1/community/broaderTransitive?uri=" + q(GLOSSARY + "content-pillar")
     )
