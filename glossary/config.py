@@ -58,7 +58,7 @@ def default_store_dir() -> Path:
 
 
 #: Request threads per gunicorn worker process (GLOSSARY_THREADS, --threads).
-DEFAULT_THREADS = 16
+DEFAULT_THREADS = 32
 
 
 @dataclass(frozen=True)
@@ -95,7 +95,7 @@ SETTINGS: tuple[Setting, ...] = (
             "rows (or triples) in a SPARQL answer before it is cut (X-Result-Truncated)"),
     Setting("SPARQL workers", "GLOSSARY_SPARQL_WORKERS", "2",
             "executor subprocesses per service process for user queries"),
-    Setting("SPARQL queue", "GLOSSARY_SPARQL_QUEUE", "8",
+    Setting("SPARQL queue", "GLOSSARY_SPARQL_QUEUE", "24",
             "queries that may wait for a busy executor, per service process; more get "
             "503 with Retry-After at once"),
     Setting("SPARQL memory triples", "GLOSSARY_SPARQL_MEMORY_TRIPLES", "1000000",

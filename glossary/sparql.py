@@ -63,10 +63,11 @@ DEFAULT_WORKERS = 2  # GLOSSARY_SPARQL_WORKERS, executor subprocesses per servic
 #: GLOSSARY_SPARQL_QUEUE: queries that may wait for a busy executor, per service
 #: process; one more is refused at once (503, Retry-After). A waiting query holds one of
 #: the process's request threads, so executors plus queue must stay below the threads
-#: (GLOSSARY_THREADS, 16: 6 left) for pages and search to keep answering while SPARQL
+#: (GLOSSARY_THREADS, 32: 6 left) for pages and search to keep answering while SPARQL
 #: runs to its time limit. scripts/load_test.py: with a queue of 2, 16 clients of a
-#: mixed load already met "busy" now and then.
-DEFAULT_QUEUE = 8
+#: mixed load already met "busy" now and then; with 8, 64 clients did during a reload
+#: on a saturated machine.
+DEFAULT_QUEUE = 24
 #: Executors run this much nicer than the service (os.nice): a query that runs to its
 #: time limit yields the CPU to pages, search and /health on a busy machine.
 EXECUTOR_NICENESS = 10
