@@ -35,6 +35,7 @@ import tempfile
 import time
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -56,33 +57,36 @@ from glossary.search.embeddings import get_encoder  # noqa: E402
 from glossary.search.text import fold, lang_matches  # noqa: E402
 
 VOCABS = Path(os.environ.get("GLOSSARY_VOCABULARIES", ROOT.parent / "shared" / "vocabularies"))
-FILES = {"stw": "stw-9.16.ttl.gz", "unesco": "unesco-thesaurus.ttl.gz",
-         "gemet": "gemet-3.1-5lang.ttl.gz"}  # fmt: skip
+FILES = {
+    "stw": "stw-9.16.ttl.gz",
+    "unesco": "unesco-thesaurus.ttl.gz",
+    "gemet": "gemet-3.1-5lang.ttl.gz",
+}
 SKOS = "http://www.w3.org/2004/02/skos/core#"
 OWL_DEPRECATED = "http://www.w3.org/2002/07/owl#deprecated"
 LABELS = {SKOS + "prefLabel", SKOS + "altLabel", SKOS + "hiddenLabel"}
 
 
-def english(q: object) -> bool:
+def english(q: Any) -> bool:
     import pyoxigraph as ox
 
-    obj = q.object  # type: ignore[attr-defined]
+    obj = q.object
     return isinstance(obj, ox.Literal) and lang_matches(obj.language or "", "en")
 
 
-def read(name: str) -> list[object]:
+def read(name: str) -> list[Any]:
     return list(read_quads(VOCABS / FILES[name]))
 
 
-def pref_keys(quads: list[object]) -> dict[str, set[str]]:
+def pref_keys(quads: list[Any]) -> dict[str, set[str]]:
     """Folded English prefLabel -> the (not deprecated) concepts holding it."""
-    deprecated = {q.subject.value for q in quads if q.predicate.value == OWL_DEPRECATED}  # type: ignore[attr-defined]
+    deprecated = {q.subject.value for q in quads if q.predicate.value == OWL_DEPRECATED}
     out: dict[str, set[str]] = {}
     for q in quads:
-        if q.predicate.value == SKOS + "prefLabel" and english(q):  # type: ignore[attr-defined]
-            uri = q.subject.value  # type: ignore[attr-defined]
+        if q.predicate.value == SKOS + "prefLabel" and english(q):
+            uri = q.subject.value
             if uri not in deprecated:
-                out.setdefault(fold(q.object.value), set()).add(uri)  # type: ignore[attr-defined]
+                out.setdefault(fold(q.object.value), set()).add(uri)
     return out
 
 
@@ -98,33 +102,43 @@ def truth_pairs(a: dict[str, set[str]], b: dict[str, set[str]]) -> tuple[dict[st
     return truth, ambiguous
 
 
-def hide(quads: list[object], concepts: set[str]) -> tuple[list[object], int]:
+def hide(quads: list[Any], concepts: set[str]) -> tuple[list[Any], int]:
     """The quads without the English prefLabels of ``concepts`` (nor their English
     labels folded equal to one); how many label triples were removed."""
     hidden: dict[str, set[str]] = {}
     for q in quads:
-        s = q.subject.value  # type: ignore[attr-defined]
-        if s in concepts and q.predicate.value == SKOS + "prefLabel" and english(q):  # type: ignore[attr-defined]
-            hidden.setdefault(s, set()).add(fold(q.object.value))  # type: ignore[attr-defined]
+        s = q.subject.value
+        if s in concepts and q.predicate.value == SKOS + "prefLabel" and english(q):
+            hidden.setdefault(s, set()).add(fold(q.object.value))
     kept, removed = [], 0
     for q in quads:
-        s = q.subject.value  # type: ignore[attr-defined]
+        s = q.subject.value
         if (
             s in hidden
             and q.predicate.value in LABELS
-            and english(q)  # type: ignore[attr-defined]
+            and english(q)
             and fold(q.object.value) in hidden[s]
-        ):  # type: ignore[attr-defined]
+        ):
             removed += 1
             continue
         kept.append(q)
     return kept, removed
 
 
-def evaluate(index: SearchIndex, cands: Candidates, truth: dict[str, str], threshold: float,
-             context_weight: float = CONTEXT_WEIGHT) -> dict[str, float]:  # fmt: skip
-    found = choose(index, cands, threshold=threshold,
-                   exact_at=max(DEFAULT_EXACT_AT, threshold), context_weight=context_weight)  # fmt: skip
+def evaluate(
+    index: SearchIndex,
+    cands: Candidates,
+    truth: dict[str, str],
+    threshold: float,
+    context_weight: float = CONTEXT_WEIGHT,
+) -> dict[str, float]:
+    found = choose(
+        index,
+        cands,
+        threshold=threshold,
+        exact_at=max(DEFAULT_EXACT_AT, threshold),
+        context_weight=context_weight,
+    )
     same = [g for g in found if g.predicate in ("exactMatch", "closeMatch")]
     exact = [g for g in same if g.predicate == "exactMatch"]
     out: dict[str, float] = {"suggestions": len(found), "same": len(same), "exact": len(exact)}
@@ -141,20 +155,28 @@ def evaluate(index: SearchIndex, cands: Candidates, truth: dict[str, str], thres
 
 
 def row(label: str, m: dict[str, float]) -> str:
-    return (f"| {label} | {m['suggestions']:.0f} | {m['judged']:.0f} | {m['precision']:.3f} | "
-            f"{m['recall']:.3f} | {m['f1']:.3f} | {m['exact']:.0f} | {m['exact_precision']:.3f} | "
-            f"{m['exact_recall']:.3f} |")  # fmt: skip
+    return (
+        f"| {label} | {m['suggestions']:.0f} | {m['judged']:.0f} | {m['precision']:.3f} | "
+        f"{m['recall']:.3f} | {m['f1']:.3f} | {m['exact']:.0f} | {m['exact_precision']:.3f} | "
+        f"{m['exact_recall']:.3f} |"
+    )
 
 
-HEADER = ("| threshold | suggestions | judged | precision | recall | F1 | exactMatch | "
-          "exact precision | exact recall |\n|---|---|---|---|---|---|---|---|---|")  # fmt: skip
+HEADER = (
+    "| threshold | suggestions | judged | precision | recall | F1 | exactMatch | "
+    "exact precision | exact recall |\n|---|---|---|---|---|---|---|---|---|"
+)
 
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--pair", default="stw:unesco", help="SOURCE:TARGET (stw, unesco, gemet)")
-    ap.add_argument("--work", type=Path, default=None,
-                    help="index directory to keep (reuses its vectors next time)")  # fmt: skip
+    ap.add_argument(
+        "--work",
+        type=Path,
+        default=None,
+        help="index directory to keep (reuses its vectors next time)",
+    )
     ap.add_argument("--thresholds", default="0.5,0.6,0.65,0.7,0.75,0.8,0.85,0.9,0.95")
     ap.add_argument("--context-weights", default="0,0.3,0.5")
     args = ap.parse_args()
@@ -166,30 +188,40 @@ def main() -> int:
     t0 = time.perf_counter()
     quads = {v: read(v) for v in (source, target)}
     truth, ambiguous = truth_pairs(pref_keys(quads[source]), pref_keys(quads[target]))
-    print(f"truth: {len(truth)} pairs with the same folded English prefLabel "
-          f"({ambiguous} shared labels left out: they name several concepts on a side)")  # fmt: skip
+    print(
+        f"truth: {len(truth)} pairs with the same folded English prefLabel "
+        f"({ambiguous} shared labels left out: they name several concepts on a side)"
+    )
     store = ox.Store()
     removed = {}
     for vocab, concepts in ((source, set(truth)), (target, set(truth.values()))):
         kept, removed[vocab] = hide(quads[vocab], concepts)
         g = ox.NamedNode(f"urn:x-glossary:vocab:{vocab}")
-        store.bulk_extend([ox.Quad(q.subject, q.predicate, q.object, g) for q in kept])  # type: ignore[attr-defined]
-    print(f"hidden: {removed[source]} English labels of {source}, {removed[target]} of "
-          f"{target}; read in {time.perf_counter() - t0:.1f} s", flush=True)  # fmt: skip
+        store.bulk_extend([ox.Quad(q.subject, q.predicate, q.object, g) for q in kept])
+    print(
+        f"hidden: {removed[source]} English labels of {source}, {removed[target]} of "
+        f"{target}; read in {time.perf_counter() - t0:.1f} s",
+        flush=True,
+    )
     with tempfile.TemporaryDirectory() as tmp:
         work = args.work or Path(tmp)
         for vocab in (source, target):
-            stats = build_indexes(store, f"urn:x-glossary:vocab:{vocab}", vocab, work,
-                                  encoder=encoder)  # fmt: skip
-            print(f"indexed {vocab}: {stats.concepts} concepts, {stats.texts} texts "
-                  f"({stats.encoded} encoded) in {stats.seconds:.1f} s", flush=True)  # fmt: skip
+            stats = build_indexes(
+                store, f"urn:x-glossary:vocab:{vocab}", vocab, work, encoder=encoder
+            )
+            print(
+                f"indexed {vocab}: {stats.concepts} concepts, {stats.texts} texts "
+                f"({stats.encoded} encoded) in {stats.seconds:.1f} s",
+                flush=True,
+            )
         index = SearchIndex.open(work, encoder=encoder, wordnet=False)
         report(index, source, target, truth, args)
     return 0
 
 
-def report(index: SearchIndex, source: str, target: str, truth: dict[str, str],
-           args: argparse.Namespace) -> None:  # fmt: skip
+def report(
+    index: SearchIndex, source: str, target: str, truth: dict[str, str], args: argparse.Namespace
+) -> None:
     # Whole-vocabulary suggestion, timed (best of 3), and its peer: the raw FAISS
     # search of the same source vectors against the target index with the same k.
     times = []
@@ -207,11 +239,13 @@ def report(index: SearchIndex, source: str, target: str, truth: dict[str, str],
         t = time.perf_counter()
         pt.index.search(svec, k)
         peer.append(time.perf_counter() - t)
-    print(f"\nwhole vocabulary {source} -> {target}: {len(ps.row_start)} concepts "
-          f"({len(svec)} vectors) against {len(pt.row_start)} ({len(pt.vectors)} vectors, "
-          f"{pt.index.kind}): {len(cands.s)} candidate pairs, {len(found)} suggestions at "
-          f"{DEFAULT_THRESHOLD} in {min(times):.2f} s (best of 3); peer, the FAISS search "
-          f"alone (k={k}): {min(peer):.2f} s; ratio {min(times) / max(min(peer), 1e-9):.1f}")  # fmt: skip
+    print(
+        f"\nwhole vocabulary {source} -> {target}: {len(ps.row_start)} concepts "
+        f"({len(svec)} vectors) against {len(pt.row_start)} ({len(pt.vectors)} vectors, "
+        f"{pt.index.kind}): {len(cands.s)} candidate pairs, {len(found)} suggestions at "
+        f"{DEFAULT_THRESHOLD} in {min(times):.2f} s (best of 3); peer, the FAISS search "
+        f"alone (k={k}): {min(peer):.2f} s; ratio {min(times) / max(min(peer), 1e-9):.1f}"
+    )
     print("predicates:", dict(Counter(g.predicate for g in found)))
 
     thresholds = [float(x) for x in args.thresholds.split(",")]
@@ -228,17 +262,21 @@ def report(index: SearchIndex, source: str, target: str, truth: dict[str, str],
         for th in thresholds:
             print(row(f"{th:g}", evaluate(index, cands, truth, th, context_weight=w)))
     chosen = evaluate(index, cands, truth, DEFAULT_THRESHOLD)
-    print(f"\nchosen threshold {DEFAULT_THRESHOLD} (best F1 of this run at {best[1]:g}: "
-          f"{best[0]:.3f}): precision {chosen['precision']:.3f}, recall {chosen['recall']:.3f}, "
-          f"F1 {chosen['f1']:.3f}; exactMatch precision {chosen['exact_precision']:.3f}, "
-          f"recall {chosen['exact_recall']:.3f}")  # fmt: skip
+    print(
+        f"\nchosen threshold {DEFAULT_THRESHOLD} (best F1 of this run at {best[1]:g}: "
+        f"{best[0]:.3f}): precision {chosen['precision']:.3f}, recall {chosen['recall']:.3f}, "
+        f"F1 {chosen['f1']:.3f}; exactMatch precision {chosen['exact_precision']:.3f}, "
+        f"recall {chosen['exact_recall']:.3f}"
+    )
     # Which kinds of evidence the right and wrong judged suggestions had.
     kinds: Counter[tuple[str, bool]] = Counter()
     for g in found:
         if g.subject in truth and g.predicate in ("exactMatch", "closeMatch"):
             kinds[((g.label_match or "none").split("@")[0], truth[g.subject] == g.object)] += 1
-    print("judged suggestions by label evidence (kind, right): "
-          + ", ".join(f"{k}/{'right' if ok else 'wrong'} {n}" for (k, ok), n in sorted(kinds.items())))  # fmt: skip
+    print(
+        "judged suggestions by label evidence (kind, right): "
+        + ", ".join(f"{k}/{'right' if ok else 'wrong'} {n}" for (k, ok), n in sorted(kinds.items()))
+    )
 
 
 if __name__ == "__main__":

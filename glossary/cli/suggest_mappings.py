@@ -79,6 +79,8 @@ def run(args: argparse.Namespace) -> int:
     from glossary.search import SearchIndex
     from glossary.store import Store
 
+    if args.limit is not None and not 1 <= args.limit <= MAX_LIMIT:
+        raise InputError(f"--limit must be between 1 and {MAX_LIMIT}, not {args.limit}")
     store_dir = chosen_store(args)
     if not store_dir.exists():
         raise StoreNotReady(
@@ -93,10 +95,10 @@ def run(args: argparse.Namespace) -> int:
         args.target,
         threshold=args.threshold,
         exact_at=args.exact_at,
-        limit=args.limit,
     )
+    shown = found[: args.limit] if args.limit is not None else found
     ms = to_mapping_set(
-        found,
+        shown,
         args.source,
         args.target,
         model=index.models[args.source],
@@ -106,7 +108,8 @@ def run(args: argparse.Namespace) -> int:
         mapping_set_id=args.mapping_set_id,
     )
     if args.format == "json":
-        text = json.dumps(mapping_set_json(ms), ensure_ascii=False, indent=2) + "\n"
+        body = mapping_set_json(ms, total=len(found))
+        text = json.dumps(body, ensure_ascii=False, indent=2) + "\n"
     else:
         text = write_sssom(ms)
     if args.output is None:
@@ -122,6 +125,8 @@ def run(args: argparse.Namespace) -> int:
     for g in found:
         counts[g.predicate] = counts.get(g.predicate, 0) + 1
     summary = ", ".join(f"{n} {p}" for p, n in sorted(counts.items())) or "none"
+    if len(shown) < len(found):
+        summary += f"; the best {len(shown)} written (--limit)"
     print(
         f"{len(found)} suggestions from {args.source} to {args.target} "
         f"(threshold {args.threshold}): {summary}",
