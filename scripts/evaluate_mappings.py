@@ -29,6 +29,7 @@ the same vectors with the same k, in the same run.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 import tempfile
@@ -177,6 +178,13 @@ def main() -> int:
         default=None,
         help="index directory to keep (reuses its vectors next time)",
     )
+    ap.add_argument(
+        "--store",
+        type=Path,
+        default=None,
+        help="a store where both vocabularies are loaded whole under these ids (glossary "
+        "load): adds the one-side-hidden and nothing-hidden rows, times on it",
+    )
     ap.add_argument("--thresholds", default="0.5,0.6,0.65,0.7,0.75,0.8,0.85,0.9,0.95")
     ap.add_argument("--context-weights", default="0,0.3,0.5")
     args = ap.parse_args()
@@ -204,7 +212,7 @@ def main() -> int:
         flush=True,
     )
     with tempfile.TemporaryDirectory() as tmp:
-        work = args.work or Path(tmp)
+        work = args.work or Path(tmp) / "hidden"
         for vocab in (source, target):
             stats = build_indexes(
                 store, f"urn:x-glossary:vocab:{vocab}", vocab, work, encoder=encoder
@@ -214,16 +222,42 @@ def main() -> int:
                 f"({stats.encoded} encoded) in {stats.seconds:.1f} s",
                 flush=True,
             )
-        index = SearchIndex.open(work, encoder=encoder, wordnet=False)
-        report(index, source, target, truth, args)
+        protocols = [("both sides hidden", work)]
+        whole = None
+        if args.store is not None:
+            from glossary.store import Store
+
+            whole = Store.open(args.store).index_dir()
+            one_side = combined({source: work, target: whole}, Path(tmp) / "one-side")
+            protocols = [
+                (f"{source} hidden, {target} whole", one_side),
+                *protocols,
+                ("nothing hidden (the truth's own labels visible: a sanity check)", whole),
+            ]
+        timing(SearchIndex.open(whole or work, encoder=encoder, wordnet=False), source, target)
+        for n, (name, directory) in enumerate(protocols):
+            index = SearchIndex.open(directory, encoder=encoder, wordnet=False)
+            print(f"\n## {name}")
+            report(index, source, target, truth, args, sweep=n == 0)
     return 0
 
 
-def report(
-    index: SearchIndex, source: str, target: str, truth: dict[str, str], args: argparse.Namespace
-) -> None:
-    # Whole-vocabulary suggestion, timed (best of 3), and its peer: the raw FAISS
-    # search of the same source vectors against the target index with the same k.
+def combined(parts: dict[str, Path], out: Path) -> Path:
+    """An index directory holding each vocabulary's live build from the given index
+    directory (symbolic links, nothing copied or encoded)."""
+    base = out / "search"
+    base.mkdir(parents=True)
+    for vocab, index_dir in parts.items():
+        src = Path(index_dir) / "search"
+        manifest = json.loads((src / f"{vocab}.json").read_text(encoding="utf-8"))
+        (base / f"{vocab}.json").symlink_to(src / f"{vocab}.json")
+        (base / manifest["dir"]).symlink_to(src / manifest["dir"])
+    return out
+
+
+def timing(index: SearchIndex, source: str, target: str) -> None:
+    """Whole-vocabulary suggestion, timed (best of 3), and its peer: the raw FAISS
+    search of the same source vectors against the target index with the same k."""
     times = []
     for _ in range(3):
         t = time.perf_counter()
@@ -248,6 +282,18 @@ def report(
     )
     print("predicates:", dict(Counter(g.predicate for g in found)))
 
+
+def report(
+    index: SearchIndex,
+    source: str,
+    target: str,
+    truth: dict[str, str],
+    args: argparse.Namespace,
+    *,
+    sweep: bool = False,
+) -> None:
+    cands = candidates(index, source, target)
+    found = choose(index, cands)
     thresholds = [float(x) for x in args.thresholds.split(",")]
     print(f"\ncontext weight {CONTEXT_WEIGHT} (production):\n{HEADER}")
     best = (0.0, 0.0)
@@ -256,7 +302,7 @@ def report(
         best = max(best, (m["f1"], th))
         print(row(f"{th:g}", m))
     for w in (float(x) for x in args.context_weights.split(",")):
-        if w == CONTEXT_WEIGHT:
+        if w == CONTEXT_WEIGHT or not sweep:
             continue
         print(f"\ncontext weight {w}:\n{HEADER}")
         for th in thresholds:

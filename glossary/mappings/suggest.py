@@ -54,7 +54,7 @@ DEFAULT_CANDIDATES = 5
 #: Weight of the context cosine in the confidence.
 CONTEXT_WEIGHT = 0.3
 #: Lowest confidence a label match gets, per kind of match (before ambiguity).
-LABEL_FLOOR = {"prefLabel=prefLabel": 0.95, "prefLabel=altLabel": 0.85, "altLabel=altLabel": 0.8}
+LABEL_FLOOR = {"prefLabel=prefLabel": 0.95, "prefLabel=altLabel": 0.75, "altLabel=altLabel": 0.8}
 MAX_LIMIT = 100_000
 
 SKOS = "http://www.w3.org/2004/02/skos/core#"
