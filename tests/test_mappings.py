@@ -399,3 +399,31 @@ def test_loaded_mappings_show_both_ways(tmp_path: Path, monkeypatch) -> None:  #
     page = c.get("/resource", query_string={"uri": ORCH + "asian-pear", "format": "html"})
     html = page.get_data(as_text=True)
     assert page.status_code == 200 and "Broad match" in html and MINI + "pear" in html
+
+
+# --- the reviewed mapping of the community glossary (docs/mappings/) ---------------------
+
+
+@SSSOM_WARNS
+def test_reviewed_community_mapping_loads() -> None:
+    """docs/mappings/community.sssom.tsv reads with sssom and with the loader, and every
+    subject is a concept of the community glossary as it compiles today (a renamed term
+    would leave a dangling mapping)."""
+    from sssom.parsers import parse_sssom_table
+
+    from glossary.compile import compile_terms
+
+    path = Path(__file__).parent.parent / "docs" / "mappings" / "community.sssom.tsv"
+    df = parse_sssom_table(path).df
+    triples = sssom_triples(path.read_bytes(), where=str(path))
+    assert len(triples) == len(df) > 10
+    concepts = {str(s) for s in compile_terms().subjects()}
+    assert {t.subject.value for t in triples} <= concepts
+    assert {t.predicate.value.rsplit("#", 1)[1] for t in triples} <= {
+        "exactMatch",
+        "closeMatch",
+        "broadMatch",
+        "narrowMatch",
+        "relatedMatch",
+    }
+    assert set(df["mapping_justification"]) == {"semapv:ManualMappingCuration"}
