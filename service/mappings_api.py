@@ -8,7 +8,6 @@ prints it), so each worker keeps the last few answers for the index it has open.
 
 from __future__ import annotations
 
-import re
 import threading
 from collections import OrderedDict
 from typing import Any
@@ -26,6 +25,7 @@ from glossary.mappings.suggest import (
     to_mapping_set,
 )
 from glossary.negotiation import choose
+from glossary.search.build import check_vocab_id
 from service.params import float_arg, int_arg, open_cors
 from service.search_api import search_index
 
@@ -34,7 +34,6 @@ open_cors(bp)
 
 DEFAULT_LIMIT = 1000
 TSV = "text/tab-separated-values"
-_VOCAB = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
 _CACHED = 8
 _lock = threading.Lock()
 
@@ -47,13 +46,21 @@ def _vocab(name: str) -> str:
             where=name,
             hint="give two vocabulary ids: ?from=ID&to=ID (GET /api/vocabularies)",
         )
-    if not _VOCAB.match(raw):
+    if len(raw) > 100 or not _valid_id(raw):
         raise InputError(
             f"not a vocabulary id: {raw[:50]!r}",
             where=name,
             hint="see GET /api/vocabularies for the ids",
         )
     return raw
+
+
+def _valid_id(raw: str) -> bool:
+    try:
+        check_vocab_id(raw)  # the rule vocabulary ids follow (glossary/search/build.py)
+    except InputError:
+        return False
+    return True
 
 
 def _format() -> str:
