@@ -10,6 +10,13 @@ hierarchy (the broader concepts' labels in the context text), the prefLabels in 
 languages (STW: German; UNESCO: French, Spanish, Arabic, Russian: no language in common,
 so no label match through them), and the meaning (the embedding model).
 
+With ``--store S`` (a store where both are loaded whole under the same ids, by
+``glossary load``) two more protocols are reported: the source's prefLabels hidden and
+the target whole (a source labelled otherwise than the target: the realistic case, and
+the one the default threshold was chosen on), and nothing hidden (a sanity check:
+identical labels must come out as exactMatch); the timing is then on the whole
+vocabularies. docs/mappings.md has the figures.
+
 Both vocabularies are indexed with the production build (glossary/search/build.py,
 the configured model) in an in-memory store, into ``--work DIR`` (a temporary directory
 by default; keep one to reuse the vectors in a second run).
@@ -22,7 +29,7 @@ suggested (exactMatch or closeMatch). The same for exactMatch alone. Then the ti
 a whole-vocabulary suggestion (both indexed), with its peer: the raw FAISS search of
 the same vectors with the same k, in the same run.
 
-    .venv/bin/python scripts/evaluate_mappings.py [--pair stw:unesco] [--work DIR]
+    .venv/bin/python scripts/evaluate_mappings.py [--pair stw:unesco] [--store S] [--work DIR]
         [--thresholds 0.6,0.7,0.8] [--context-weights 0,0.3,0.5]
 """
 
