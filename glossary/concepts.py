@@ -63,6 +63,11 @@ _NAME_PROPS = (
     SKOSXL + "literalForm",
 )
 _MAPPINGS = ("exactMatch", "closeMatch", "broadMatch", "narrowMatch", "relatedMatch")
+#: Each mapping property's inverse: a mapping stated on the other concept (or in a
+#: mapping vocabulary, glossary load FILE.sssom.tsv) shows on both concepts' pages.
+_MAPPING_INVERSE = {"exactMatch": "exactMatch", "closeMatch": "closeMatch",
+                    "broadMatch": "narrowMatch", "narrowMatch": "broadMatch",
+                    "relatedMatch": "relatedMatch"}  # fmt: skip
 _NOTES = ("scopeNote", "note", "example", "historyNote", "editorialNote", "changeNote")
 #: Objects of these properties belong to the described resource and are described with
 #: it even when they have IRIs (the compiler gives definitions ``<concept>#definition-n``).
@@ -538,7 +543,7 @@ def build_view(
         broader=refs(SKOS + "broader", SKOS + "narrower"),
         narrower=refs(SKOS + "narrower", SKOS + "broader"),
         related=refs(SKOS + "related", SKOS + "related"),
-        mappings={m: r for m in _MAPPINGS if (r := refs(SKOS + m))},
+        mappings={m: r for m in _MAPPINGS if (r := refs(SKOS + m, SKOS + _MAPPING_INVERSE[m]))},
         schemes=refs(SKOS + "inScheme"),
         top_concept_of=refs(SKOS + "topConceptOf"),
         top_concepts=refs(SKOS + "hasTopConcept", SKOS + "topConceptOf"),
@@ -857,7 +862,10 @@ class Catalog:
                 f"no concept, scheme or other resource <{uri}> in the store",
                 hint="check the URI (GET /api/search?q=... finds concepts by label)",
             )
-        vocab = next((v for g in d.graphs if (v := self.vocabulary_of_graph(g)) is not None), None)
+        vocabs = [v for g in d.graphs if (v := self.vocabulary_of_graph(g)) is not None]
+        # A vocabulary that only states links about it (a mapping vocabulary: no
+        # concepts) is not the concept's own.
+        vocab = next((v for v in vocabs if v.concepts), vocabs[0] if vocabs else None)
         default = self.default_lang(vocab)
         view = build_view(
             d, _check_lang(lang) or default, vocab=vocab.id if vocab else None, fallbacks=[default]

@@ -26,9 +26,7 @@ RDF_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
 
 def parse_file(path: Path, fmt: RdfFormat | None = None) -> tuple[list[pyoxigraph.Triple], bytes]:
     """Parse one file (gzip looked through); returns the triples and the raw content."""
-    fmt = rdfio.detect_format(path, fmt)
-    data = rdfio.read_bytes(path)
-    return rdfio.parse_bytes(data, fmt, where=str(path), base_iri=path.resolve().as_uri()), data
+    return rdfio.parse_path(path, fmt)
 
 
 def term_to_rdflib(term: Any) -> Any:

@@ -98,11 +98,23 @@ def parse_bytes(
         raise InputError(f"not valid {fmt.label}: {exc}", where=where) from None
 
 
-def read_triples(path: Path, fmt: RdfFormat | None = None) -> list[pyoxigraph.Triple]:
-    """Parse one file (any supported syntax, gzip looked through) into pyoxigraph triples."""
+def parse_path(path: Path, fmt: RdfFormat | None = None) -> tuple[list[pyoxigraph.Triple], bytes]:
+    """Parse one file (any supported syntax, gzip looked through); the triples and the
+    raw content. An SSSOM mapping table (``*.sssom.tsv``) gives its SKOS mapping
+    triples (glossary/mappings/sssom.py), so reviewed mappings load as a vocabulary."""
+    from glossary.mappings.sssom import is_sssom_path, sssom_triples
+
+    if fmt is None and is_sssom_path(path.name):
+        data = read_bytes(path)
+        return sssom_triples(data, where=str(path)), data
     fmt = detect_format(path, fmt)
     data = read_bytes(path)
-    return parse_bytes(data, fmt, where=str(path), base_iri=path.resolve().as_uri())
+    return parse_bytes(data, fmt, where=str(path), base_iri=path.resolve().as_uri()), data
+
+
+def read_triples(path: Path, fmt: RdfFormat | None = None) -> list[pyoxigraph.Triple]:
+    """Parse one file (any supported syntax, gzip looked through) into pyoxigraph triples."""
+    return parse_path(path, fmt)[0]
 
 
 def read_quads(path: Path, fmt: RdfFormat | None = None) -> Iterator[pyoxigraph.Quad]:

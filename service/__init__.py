@@ -77,12 +77,13 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     if remote_endpoint(app) and not app.testing:
         get_store(app)  # starts building the search indexes from the remote data now
 
-    from service import health, problems, search_api, validate_api
+    from service import health, mappings_api, problems, search_api, validate_api
 
     problems.init_app(app)
     health.init_app(app)
     validate_api.init_app(app)
     search_api.init_app(app)
+    mappings_api.init_app(app)
     # One line per surface: `from service import x` above, `x.init_app(app)` here.
     from service import api, dumps, linkeddata, pages, sparql  # linked data, pages, JSON, dumps
 

@@ -54,6 +54,21 @@ def json_answer(data: Any, offers: Sequence[str] = ("application/json",)) -> Res
     return resp
 
 
+def float_arg(name: str, default: float, lo: float, hi: float) -> float:
+    """The query parameter ``name`` as a number in ``[lo, hi]``; ``default`` when absent."""
+    raw = request.args.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        value = float("nan")
+    if not lo <= value <= hi:  # NaN and infinities fail here too
+        raise InputError(f"{name} must be a number between {lo} and {hi}, not {raw[:50]!r}",
+                         where=name, hint=f"e.g. {name}={default}")  # fmt: skip
+    return value
+
+
 def open_cors(bp: Blueprint, *, expose: str = "Link, Content-Location, Vary") -> None:
     """Every answer of ``bp`` is readable from any web page (the data is public), errors
     and preflights included: browsers' autocomplete widgets, OpenRefine, Cocoda."""

@@ -16,7 +16,8 @@ from pathlib import Path
 from glossary import __version__
 from glossary.errors import GlossaryError
 
-#: name -> one-line help. The module ``glossary.cli.<name>`` implements it.
+#: name -> one-line help. The module ``glossary.cli.<name>`` implements it (``-`` in a
+#: name is ``_`` in the module's).
 COMMANDS: dict[str, str] = {
     "build": "compile the Markdown term files to SKOS (Turtle)",
     "validate": "check RDF files against the project's SHACL shapes",
@@ -25,6 +26,7 @@ COMMANDS: dict[str, str] = {
     "query": "run a SPARQL query against the store",
     "search": "search concepts by label, or by meaning with --semantic",
     "export": "write a vocabulary from the store to standard output",
+    "suggest-mappings": "suggest SKOS mappings between two loaded vocabularies (SSSOM TSV)",
 }
 
 
@@ -59,7 +61,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _command_parser(name: str) -> tuple[argparse.ArgumentParser, object]:
-    module = importlib.import_module(f"glossary.cli.{name}")
+    module = importlib.import_module(f"glossary.cli.{name.replace('-', '_')}")
     parser = argparse.ArgumentParser(prog=f"glossary {name}", description=COMMANDS[name])
     module.add_arguments(parser)
     return parser, module

@@ -339,6 +339,13 @@ class SearchIndex:
 
     # -- related terms ---------------------------------------------------------------
 
+    def vocab_vectors(self, vocab: str) -> _VocabVectors | None:
+        """A vocabulary's stored vectors and FAISS index (whatever model made them:
+        compare :attr:`models`), or None; for code that compares whole vocabularies
+        (glossary/mappings/suggest.py)."""
+        v = self.vocabs.index(vocab) if vocab in self.vocabs else -1
+        return next((p for p in self._vectors if p.vocab == v), None)
+
     def _vector_parts(self, vocab: int | None) -> list[_VocabVectors]:
         model = self.encoder.model_id
         parts = []
