@@ -220,7 +220,10 @@ def report(title: str, records: list[Record], duration: float,
         for r in errors:
             statuses[r[1]] = statuses.get(r[1], 0) + 1
         if errors:
-            print(f"  {'':<10} errors by status: {statuses}")
+            t0 = min(r[3] for r in records)
+            when = sorted(r[3] - t0 for r in errors)
+            print(f"  {'':<10} errors by status: {statuses}, between {when[0]:.0f} s and "
+                  f"{when[-1]:.0f} s")  # fmt: skip
         summary[kind] = {"requests": len(rows), "errors": len(errors), "p50": p50, "p99": p99}
     return summary
 
@@ -425,7 +428,8 @@ def main() -> int:
             while after == before and time.monotonic() < settle:
                 time.sleep(0.5)
                 after = live_count(port)
-            print(f"  load: exit {result.get('code')} in {result.get('seconds', 0):.1f} s; "
+            print(f"  load: from 5 s to {result.get('seconds', 0) + 5:.0f} s, exit "
+                  f"{result.get('code')}; "
                   f"renamed labels live: {before} before, {after} after; every 'version' "
                   f"answer was 0 or {RENAMED} (else it counts as an error above)")  # fmt: skip
             if result.get("code") != 0:
