@@ -381,8 +381,10 @@ def discard_unreleased(root: Path, live: int | None) -> None:
             p.unlink()
 
 
-def prune(root: Path, live: int, keep: int = HISTORY_VERSIONS) -> None:
-    """Keep the change lists of the newest ``keep`` versions up to ``live``."""
+def prune(root: Path, live: int, keep: int | None = None) -> None:
+    """Keep the change lists of the newest ``keep`` (:data:`HISTORY_VERSIONS`) versions
+    up to ``live``."""
+    keep = HISTORY_VERSIONS if keep is None else keep
     numbers = sorted(n for n, _p in _numbered(root) if n <= live)
     for n in numbers[:-keep] if keep > 0 else numbers:
         version_file(root, n).unlink(missing_ok=True)

@@ -413,7 +413,7 @@ def _kill(proc) -> int:  # type: ignore[no-untyped-def]
     return proc.returncode
 
 
-@pytest.mark.parametrize("stage", ["validate", "write", "counts", "indexes", "flip"])
+@pytest.mark.parametrize("stage", ["validate", "write", "counts", "changes", "indexes", "flip"])
 def test_killed_load_leaves_the_store_as_it_was(loaded: Path, stage: str) -> None:
     before = state(loaded)
     proc = _start_load(loaded, stage, MINI_V2, extra=("--vocab", "mini", "--replace"))
