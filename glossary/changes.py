@@ -46,7 +46,7 @@ import json
 import logging
 import re
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -226,6 +226,11 @@ def canonical_blank_nodes(lines: set[str], *, max_depth: int = 16) -> set[str]:
     return out
 
 
+def _of(lines: Iterable[str], subjects: Collection[str]) -> list[str]:
+    """The lines whose subject is one of ``subjects`` (N-Triples form)."""
+    return [line for line in lines if line[: line.find(" ")] in subjects]
+
+
 def _concepts(lines: Iterable[str]) -> set[str]:
     return {line.split(" ", 1)[0] for line in lines if line.endswith(_CONCEPT_SUFFIX)}
 
@@ -268,8 +273,10 @@ def compare(old: set[str], new: set[str]) -> tuple[list[ConceptChange], int]:
         s, p, _o = _split(line)
         if s.startswith("<"):
             props[s].add(p[1:-1])
-    old_concepts, new_concepts = _concepts(old), _concepts(new)
-    dep_old, dep_new = _deprecated(old), _deprecated(new)
+    # Only the changed subjects' lines are looked at further (one pass over each side).
+    old_mine, new_mine = _of(old, props.keys()), _of(new, props.keys())
+    old_concepts, new_concepts = _concepts(old_mine), _concepts(new_mine)
+    dep_old, dep_new = _deprecated(old_mine), _deprecated(new_mine)
     changes: list[ConceptChange] = []
     others = 0
     for s in props:
@@ -286,17 +293,18 @@ def compare(old: set[str], new: set[str]) -> tuple[list[ConceptChange], int]:
         changes.append(change)
     by_uri = {c.uri: c for c in changes}
     current = {f"<{c.uri}>" for c in changes if c.kind != "removed"}
-    for t in _values(new, current, (_PREF_LABEL, _REPLACED_BY)):
+    for t in _values(new_mine, current, (_PREF_LABEL, _REPLACED_BY)):
         c = by_uri[t.subject.value]
         if t.predicate.value == _PREF_LABEL[1:-1]:
             c.labels.setdefault(t.object.language or "", t.object.value)
         elif c.kind == "deprecated":
             c.replaced_by.append({"uri": t.object.value, "labels": {}})
     unlabelled = {f"<{c.uri}>" for c in changes if not c.labels}  # removed, or no label now
-    for t in _values(old, unlabelled, (_PREF_LABEL,)):
+    for t in _values(old_mine, unlabelled, (_PREF_LABEL,)):
         by_uri[t.subject.value].labels.setdefault(t.object.language or "", t.object.value)
     replacements = {f"<{r['uri']}>": r for c in changes for r in c.replaced_by}
-    for t in _values(new, set(replacements), (_PREF_LABEL,)):
+    wanted = set(replacements)
+    for t in _values(_of(new, wanted) if wanted else [], wanted, (_PREF_LABEL,)):
         labels = replacements[f"<{t.subject.value}>"]["labels"]
         labels.setdefault(t.object.language or "", t.object.value)
     for c in changes:
