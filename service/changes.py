@@ -32,7 +32,7 @@ from glossary.changes import (
     short,
 )
 from glossary.errors import NotFound
-from service.linkeddata import local_url, public_base
+from service.linkeddata import catalog, local_url, public_base
 from service.params import int_arg, open_cors
 
 if TYPE_CHECKING:
@@ -72,8 +72,8 @@ def _history() -> tuple[History, dict[str, Any]]:
 
 
 def _lang(vocab: Any) -> str:
-    langs = list(getattr(vocab, "languages", None) or [])
-    return langs[0] if langs else "en"
+    """The vocabulary's display language, as its pages pick it."""
+    return catalog().default_lang(vocab)
 
 
 def _change_json(rec: VocabularyChanges, c: ConceptChange, lang: str) -> dict[str, Any]:
