@@ -9,6 +9,8 @@ Layout of a store directory ``STORE``::
                                 so never part of SPARQL's union default graph)
     STORE/snapshots/<n>.readers a lock file readers hold shared (flock) while they use <n>
     STORE/indexes/<n>/          the search indexes that belong to snapshot <n>
+    STORE/changes/<n>.json      what the load that made <n> changed (glossary.changes),
+                                kept for the newest versions after their snapshots go
 
 Why snapshots: opening a pyoxigraph store read-only while another process writes the
 same directory is undefined behaviour. So a load never writes into a snapshot that
@@ -59,6 +61,8 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, cast
 
+from glossary.changes import discard_unreleased, record_load
+from glossary.changes import prune as prune_changes
 from glossary.errors import GlossaryError, InputError, NotFound, StoreError, ValidationFailed
 from glossary.progress import Progress
 from glossary.queries import named_query
@@ -75,7 +79,7 @@ VOCAB_ID_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 #: Test hook: ``<stage>:<seconds>`` makes a load print ``glossary-test: paused at <stage>``
 #: on stderr and sleep there (used to kill a load mid-way in tests).
 PAUSE_ENV = "GLOSSARY_TEST_PAUSE_AT"
-STAGES = ("parse", "validate", "write", "counts", "indexes", "flip")
+STAGES = ("parse", "validate", "write", "counts", "changes", "indexes", "flip")
 KEEP_SNAPSHOTS = 2
 
 
@@ -738,6 +742,16 @@ class Store:
         timings["counts"] = time.perf_counter() - t
         _pause("counts")
 
+        # What changed since the previous versions, written before the flip (readers
+        # only read the change lists of versions up to the live one).
+        t = time.perf_counter()
+        previous = self._meta.get("vocabularies", {})
+        old = layout.snapshot(base) if base is not None else None
+        record_load(layout.root, new, ox, old, [(v, previous.get(v.id)) for v in vocabs],
+                    write=_write_atomic)  # fmt: skip
+        timings["changes"] = time.perf_counter() - t
+        _pause("changes")
+
         t = time.perf_counter()
         index_dir = layout.index(new)
         if base is not None:
@@ -798,8 +812,10 @@ class Store:
             if stale and n != live:
                 log.info("removing stale snapshot %s of %s", n, self.path)
                 self._layout.remove_snapshot(n)
+        discard_unreleased(self._layout.root, live)
 
     def _collect_garbage(self, live: int) -> None:
+        prune_changes(self._layout.root, live)
         keep = sorted(n for n in self._layout.snapshot_numbers() if n <= live)[-KEEP_SNAPSHOTS:]
         for n in self._layout.snapshot_numbers():
             if n in keep or n > live:

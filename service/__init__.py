@@ -96,6 +96,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     from service import skosmos  # /rest/v1/ (Skosmos REST v1)
 
     skosmos.init_app(app)
+    from service import changes  # /api/changes, /vocab/<id>/changes.atom
+
+    changes.init_app(app)
 
     @app.after_request
     def _headers(resp):  # type: ignore[no-untyped-def]

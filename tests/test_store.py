@@ -159,7 +159,8 @@ def test_replace_switches_readers_to_the_new_version(loaded: Path) -> None:
         with Store.open(loaded, read_only=False) as writer:
             result = writer.load([MINI_V2], vocab_id="mini", replace=True)
         assert result.snapshot == 2
-        assert set(result.timings) == {"parse", "validate", "write", "counts", "indexes", "flip"}
+        assert set(result.timings) == {"parse", "validate", "write", "counts", "changes",
+                                          "indexes", "flip"}  # fmt: skip
         # A reader that has not looked again still serves the complete old version.
         assert reader.vocabulary("mini") == old
         assert reader.snapshot == 1
@@ -413,7 +414,7 @@ def _kill(proc) -> int:  # type: ignore[no-untyped-def]
     return proc.returncode
 
 
-@pytest.mark.parametrize("stage", ["validate", "write", "counts", "indexes", "flip"])
+@pytest.mark.parametrize("stage", ["validate", "write", "counts", "changes", "indexes", "flip"])
 def test_killed_load_leaves_the_store_as_it_was(loaded: Path, stage: str) -> None:
     before = state(loaded)
     proc = _start_load(loaded, stage, MINI_V2, extra=("--vocab", "mini", "--replace"))
